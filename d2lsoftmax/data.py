@@ -1,0 +1,277 @@
+"""Fashion-MNIST: find, verify and read the idx files, then serve batches from memory.
+
+The book's pipeline (gluon ``FashionMNIST`` + ``DataLoader`` + ``ToTensor``) is
+reproduced batch for batch, but without per-sample transforms or worker
+processes: the images stay in memory as uint8 and each batch is converted once.
+"""
+import gzip
+import hashlib
+import math
+import os
+import shutil
+import struct
+import tempfile
+import urllib.request
+import zlib
+from functools import lru_cache
+
+import numpy as np
+from mxnet import nd
+
+# Base names of the four idx files, as the Fashion-MNIST project publishes them.
+FILES = {
+    'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
+    'test': ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'),
+}
+NUM_EXAMPLES = {'train': 60000, 'test': 10000}
+# SHA-256 of the *decompressed* idx files: any faithful copy passes, however it
+# was gzipped (Debian's copies are recompressed, so gluon's sha1 of the .gz fails).
+SHA256 = {
+    'train-images-idx3-ubyte':
+        'c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888',
+    'train-labels-idx1-ubyte':
+        'bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9',
+    't10k-images-idx3-ubyte':
+        '5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b',
+    't10k-labels-idx1-ubyte':
+        '0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34',
+}
+TEXT_LABELS = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat',
+               'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot']
+DEBIAN_DIR = '/usr/share/datasets/fashion-mnist'
+# Where gluon's FashionMNIST downloads from ($MXNET_GLUON_REPO overrides the host).
+DEFAULT_REPO = 'https://apache-mxnet.s3-accelerate.dualstack.amazonaws.com/'
+HOW_TO_FIX = (
+    'To fix it, do one of:\n'
+    '  - install the Debian/Ubuntu package: sudo apt-get install dataset-fashion-mnist\n'
+    '  - put the four idx files (.gz or raw) in a folder and set D2LSOFTMAX_DATA=/that/folder\n'
+    '    (or pass root=... to load_data_fashion_mnist)\n'
+    '  - go online once: the files are then downloaded into the cache folder above')
+
+
+class DataError(RuntimeError):
+    """Fashion-MNIST files that are missing, corrupt or not what they claim to be."""
+
+
+# ---------------------------------------------------------------- idx files
+
+def _read_bytes(path):
+    """The file's content, gunzipped when it is gzip (by its magic, not its name)."""
+    with open(path, 'rb') as f:
+        head = f.read(2)
+    if head != b'\x1f\x8b':
+        with open(path, 'rb') as f:
+            return f.read()
+    try:
+        with gzip.open(path, 'rb') as f:
+            return f.read()
+    except (OSError, EOFError, zlib.error) as e:
+        raise DataError(f'{path}: not a readable gzip file ({e}); the file is '
+                        'truncated or corrupt. Delete it and fetch it again.') from None
+
+
+def parse_idx(content, path='<bytes>', sha256=None):
+    """Check an idx file's header, size and (optionally) SHA-256; return its uint8 array."""
+    if len(content) < 4:
+        raise DataError(f'{path}: only {len(content)} bytes, too short to be an idx file.')
+    magic, = struct.unpack('>I', content[:4])
+    ndim = content[3]
+    if content[:3] != b'\x00\x00\x08' or not 1 <= ndim <= 4:
+        raise DataError(f'{path}: bad magic number 0x{magic:08x}; an idx file of uint8 '
+                        'starts with 0x0000080N (N = number of dimensions). '
+                        'This is not a Fashion-MNIST idx file.')
+    header = 4 + 4 * ndim
+    if len(content) < header:
+        raise DataError(f'{path}: truncated inside the header ({len(content)} bytes, '
+                        f'header needs {header}).')
+    dims = struct.unpack('>' + 'I' * ndim, content[4:header])
+    expected = math.prod(dims)
+    actual = len(content) - header
+    if actual != expected:
+        what = 'truncated' if actual < expected else 'too long'
+        raise DataError(f'{path}: {what}: the header promises {expected} bytes of data '
+                        f'(shape {dims}) but the file holds {actual}.')
+    if sha256 is not None:
+        digest = hashlib.sha256(content).hexdigest()
+        if digest != sha256:
+            raise DataError(f'{path}: content SHA-256 {digest} does not match the known '
+                            f'Fashion-MNIST digest {sha256}; the file is corrupt or is '
+                            'not Fashion-MNIST. Delete it and fetch it again.')
+    return np.frombuffer(content, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def read_idx(path, sha256=None):
+    """Read one idx file, gzipped or raw, into a uint8 array of its stated shape."""
+    return parse_idx(_read_bytes(path), path, sha256)
+
+
+def _file_in(directory, base):
+    """Path of `base` or `base`.gz in `directory`, or None."""
+    for name in (base + '.gz', base):
+        path = os.path.join(directory, name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def read_split(directory, split, verify=True):
+    """Images (N, 28, 28, 1) uint8 and labels (N,) int32 of `split` read from `directory`."""
+    images_base, labels_base = FILES[split]
+    images_path = _file_in(directory, images_base)
+    labels_path = _file_in(directory, labels_base)
+    for base, path in ((images_base, images_path), (labels_base, labels_path)):
+        if path is None:
+            raise DataError(f'{directory}: {base}[.gz] is missing.')
+    images = read_idx(images_path, SHA256[images_base] if verify else None)
+    labels = read_idx(labels_path, SHA256[labels_base] if verify else None)
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise DataError(f'{images_path}: images of shape {images.shape[1:]}, '
+                        'expected 28x28 (an idx3 file).')
+    if labels.ndim != 1:
+        raise DataError(f'{labels_path}: labels of shape {labels.shape}, expected 1-D (idx1).')
+    if len(images) != len(labels):
+        raise DataError(f'count mismatch: {images_path} holds {len(images)} images but '
+                        f'{labels_path} holds {len(labels)} labels.')
+    if len(labels) and labels.max() >= len(TEXT_LABELS):
+        raise DataError(f'{labels_path}: label {labels.max()} out of range 0-9.')
+    # The layout gluon's FashionMNIST gives: (N, H, W, C) uint8, int32 labels.
+    return images.reshape(-1, 28, 28, 1), labels.astype(np.int32)
+
+
+# ---------------------------------------------------------- where the data is
+
+def cache_dir():
+    """Where the book's loader caches Fashion-MNIST: $MXNET_HOME/datasets/fashion-mnist."""
+    mxnet_home = os.environ.get('MXNET_HOME', os.path.join('~', '.mxnet'))
+    return os.path.join(os.path.expanduser(mxnet_home), 'datasets', 'fashion-mnist')
+
+
+def candidate_dirs(root=None):
+    """(description, folder) pairs in the order they are searched."""
+    places = []
+    if root is not None:
+        places.append(('root= argument', os.path.expanduser(str(root))))
+    if os.environ.get('D2LSOFTMAX_DATA'):
+        places.append(('$D2LSOFTMAX_DATA', os.path.expanduser(os.environ['D2LSOFTMAX_DATA'])))
+    places.append(('MXNet cache ($MXNET_HOME/datasets/fashion-mnist)', cache_dir()))
+    places.append(('Debian package dataset-fashion-mnist', DEBIAN_DIR))
+    return places
+
+
+def _has_all_files(directory):
+    return all(_file_in(directory, base) for pair in FILES.values() for base in pair)
+
+
+def find_data_dir(root=None, download=True, url=None, timeout=30):
+    """The first searched folder holding all four files; else download into the cache."""
+    places = candidate_dirs(root)
+    for _, directory in places:
+        if _has_all_files(directory):
+            return directory
+    target = os.path.expanduser(str(root)) if root is not None else cache_dir()
+    searched = '\n'.join(f'  - {d}  ({what})' for what, d in places)
+    if not download:
+        raise DataError(f'Fashion-MNIST not found. Searched:\n{searched}\n{HOW_TO_FIX}')
+    try:
+        download_fashion_mnist(target, url=url, timeout=timeout)
+    except DataError as e:
+        raise DataError(f'Fashion-MNIST not found. Searched:\n{searched}\n'
+                        f'Then the download into {target} failed: {e}\n{HOW_TO_FIX}') from None
+    return target
+
+
+def repo_url():
+    """Base URL of gluon's dataset repository, as gluon itself computes it."""
+    url = os.environ.get('MXNET_GLUON_REPO', DEFAULT_REPO)
+    return url if url.endswith('/') else url + '/'
+
+
+def download_fashion_mnist(directory, url=None, timeout=30):
+    """Fetch the missing .gz files into `directory`: temp file, verify, then rename."""
+    url = url or repo_url() + 'gluon/dataset/fashion-mnist/'
+    os.makedirs(directory, exist_ok=True)
+    for base, digest in SHA256.items():
+        if _file_in(directory, base):
+            continue
+        source = url.rstrip('/') + '/' + base + '.gz'
+        fd, tmp = tempfile.mkstemp(prefix=base + '.', suffix='.part', dir=directory)
+        try:
+            with os.fdopen(fd, 'wb') as out, urllib.request.urlopen(source, timeout=timeout) as r:
+                shutil.copyfileobj(r, out)
+            read_idx(tmp, digest)  # never keep a file that fails its checksum
+            os.replace(tmp, os.path.join(directory, base + '.gz'))
+        except DataError as e:
+            raise DataError(f'{source}: downloaded file rejected: {e}') from None
+        except (OSError, ValueError) as e:  # URLError, timeouts, refused connections
+            raise DataError(f'{source}: {e}') from None
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+
+@lru_cache(maxsize=4)
+def _load_split_cached(directory, split):
+    return read_split(directory, split)
+
+
+def load_arrays(split, root=None):
+    """Images (N, 28, 28, 1) uint8 and labels (N,) int32 of 'train' or 'test'."""
+    if split not in FILES:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    return _load_split_cached(find_data_dir(root), split)
+
+
+# ---------------------------------------------------------------- batches
+
+class FashionMNISTIter:
+    """Mini-batches (X, y) like gluon's DataLoader(dataset.transform_first(ToTensor())).
+
+    X is float32 (b, 1, 28, 28) in [0, 1], y int32 (b,). With shuffle=True each pass
+    draws its order with numpy's global RNG exactly as gluon's RandomSampler does.
+    """
+
+    def __init__(self, images, labels, batch_size, shuffle=False, resize=None):
+        self.images, self.labels = images, labels  # (N, 28, 28, 1) uint8, (N,) int32
+        self.batch_size, self.shuffle, self.resize = batch_size, shuffle, resize
+
+    def __len__(self):
+        return math.ceil(len(self.labels) / self.batch_size)  # last partial batch kept
+
+    def __iter__(self):
+        n = len(self.labels)
+        indices = np.arange(n)
+        if self.shuffle:
+            np.random.shuffle(indices)  # the call RandomSampler makes, once per pass
+        for start in range(0, n, self.batch_size):
+            if self.shuffle:
+                idx = indices[start:start + self.batch_size]
+            else:
+                idx = slice(start, start + self.batch_size)  # no gather needed
+            yield self._batch(self.images[idx], self.labels[idx])
+
+    def _batch(self, images, labels):
+        X = nd.array(images, dtype='uint8')  # (b, 28, 28, 1)
+        if self.resize:
+            X = nd.image.resize(X, self.resize)  # what transforms.Resize does, per batch
+        X = nd.image.to_tensor(X)  # (b, 1, h, w) float32 / 255, the book's ToTensor
+        return X, nd.array(labels, dtype='int32')
+
+
+def _check_batch_size(batch_size):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size <= 0:
+        raise ValueError(f'batch_size must be a positive integer, got {batch_size!r}')
+
+
+def load_data_fashion_mnist(batch_size, resize=None, root=None):
+    """The book's (train_iter, test_iter): train shuffled each pass, test in order."""
+    _check_batch_size(batch_size)
+    train_iter = FashionMNISTIter(*load_arrays('train', root), batch_size,
+                                  shuffle=True, resize=resize)
+    test_iter = FashionMNISTIter(*load_arrays('test', root), batch_size, resize=resize)
+    return train_iter, test_iter
+
+
+def get_fashion_mnist_labels(labels):
+    """Text labels of numeric Fashion-MNIST labels (any iterable of ints or floats)."""
+    return [TEXT_LABELS[int(i)] for i in labels]

@@ -1,0 +1,119 @@
+"""Figures: the book's plotting helpers, shown inline in Jupyter and saved as PNG in a terminal.
+
+This is the only module that imports matplotlib. Every figure goes through
+`finish`, so a terminal run never prints ``<Figure size ...>`` and never blocks.
+"""
+import os
+import sys
+
+import matplotlib
+
+if 'ipykernel' not in sys.modules and not os.environ.get('DISPLAY') \
+        and 'MPLBACKEND' not in os.environ:
+    matplotlib.use('Agg')  # headless terminal: draw to files, plt.show() is a no-op
+from matplotlib import pyplot as plt  # noqa: E402  (exported as d2l.plt, as in the book)
+from d2l import mxnet as d2l_book  # noqa: E402  (the book's own generic helpers)
+
+from .data import get_fashion_mnist_labels  # noqa: E402
+
+
+def in_notebook():
+    """True inside a Jupyter kernel, where figures are shown inline."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and 'IPKernelApp' in getattr(shell, 'config', {})
+
+
+def use_svg_display():
+    """Draw inline figures as SVG in Jupyter (the book's call; a no-op in a terminal)."""
+    if in_notebook():
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+        set_matplotlib_formats('svg')
+
+
+def set_figsize(figsize=(3.5, 2.5)):
+    """Set the default matplotlib figure size, as the book does."""
+    use_svg_display()
+    plt.rcParams['figure.figsize'] = figsize
+
+
+def finish(fig, path=None):
+    """Show `fig` inline in Jupyter; in a terminal save it to `path` (PNG) if given.
+
+    Either way the figure is closed, so nothing piles up and nothing is echoed.
+    Returns the path written, or None.
+    """
+    if in_notebook():
+        from IPython.display import display
+        display(fig)
+        plt.close(fig)
+        return None
+    if path is not None:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        fig.savefig(path, dpi=100, bbox_inches='tight')
+    plt.close(fig)
+    return path
+
+
+def _to_image(img):
+    """A (1, h, w), (h, w, 1) or (h, w) NDArray/array as a (h, w) numpy array."""
+    img = img.asnumpy() if hasattr(img, 'asnumpy') else img
+    return img.reshape(img.shape[-2:] if img.shape[0] == 1 else img.shape[:2])
+
+
+def show_fashion_mnist(images, labels):
+    """Plot Fashion-MNIST images in one row, each titled by its label (the book's helper)."""
+    use_svg_display()
+    fig, figs = plt.subplots(1, len(images), figsize=(12, 12), squeeze=False)
+    for f, img, lbl in zip(figs[0], images, labels):
+        f.imshow(_to_image(img))
+        f.set_title(lbl)
+        f.axes.get_xaxis().set_visible(False)
+        f.axes.get_yaxis().set_visible(False)
+    return fig
+
+
+def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    """Plot a grid of images, optionally titled; returns the axes (the book's helper)."""
+    axes = d2l_book.show_images([_to_image(img) for img in imgs], num_rows, num_cols,
+                                titles=titles, scale=scale)
+    for ax in axes[len(imgs):]:
+        ax.axis('off')  # unused cells of a grid that is not full
+    return axes
+
+
+def label_grid(X, y, path=None, num_rows=2, num_cols=9):
+    """Grid of the first images of a batch titled with their text labels; see `finish`."""
+    n = min(len(y), num_rows * num_cols)
+    axes = show_images(X[:n], num_rows, num_cols, get_fashion_mnist_labels(y[:n].asnumpy()))
+    return finish(axes.flat[0].figure, path)
+
+
+def prediction_grid(X, titles, path=None, num_cols=9):
+    """Images titled 'true\\npred' (mistakes in red); see `finish`."""
+    num_rows = -(-len(titles) // num_cols)
+    axes = show_images(X[:len(titles)], num_rows, num_cols, titles)
+    for ax, title in zip(axes.flat, titles):
+        true, pred = title.split('\n')
+        if true != pred:
+            ax.title.set_color('red')
+    return finish(axes.flat[0].figure, path)
+
+
+def plot_history(records, path=None, title=None):
+    """Per-epoch loss, train acc and test acc of `train_ch3` records; see `finish`."""
+    epochs = [r.epoch for r in records]
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8, 3))
+    ax_loss.plot(epochs, [r.loss for r in records], 'o-', label='train loss')
+    ax_acc.plot(epochs, [r.train_acc for r in records], 'o-', label='train acc')
+    ax_acc.plot(epochs, [r.test_acc for r in records], 's--', label='test acc')
+    d2l_book.set_axes(ax_loss, 'epoch', 'loss', None, None, 'linear', 'linear', ['train loss'])
+    d2l_book.set_axes(ax_acc, 'epoch', 'accuracy', None, None, 'linear', 'linear',
+                      ['train acc', 'test acc'])
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return finish(fig, path)

@@ -1,0 +1,60 @@
+"""Softmax regression from scratch (book section 3.6): plain `nd` ops and `attach_grad`."""
+from mxnet import nd
+
+NUM_INPUTS, NUM_OUTPUTS = 784, 10  # 28 * 28 pixels in, 10 classes out
+
+
+def softmax(X):
+    """Row-wise softmax exactly as the book writes it: exp, row sum, divide.
+
+    Naive on purpose: exp(x) overflows float32 once x > 88.7, and inf / inf is nan
+    (see d2lsoftmax.stable for the version that subtracts the row maximum).
+    """
+    X_exp = X.exp()  # (batch_size, num_outputs)
+    partition = X_exp.sum(axis=1, keepdims=True)  # (batch_size, 1)
+    return X_exp / partition  # broadcast: each row sums to 1
+
+
+def cross_entropy(y_hat, y):
+    """-log of the probability `y_hat` gives to the true class `y`; shape (batch_size,)."""
+    return -nd.pick(y_hat, y).log()
+
+
+def accuracy(y_hat, y):
+    """Fraction of rows of `y_hat` whose argmax equals `y` (a Python float)."""
+    return (y_hat.argmax(axis=1) == y.astype('float32')).mean().asscalar()
+
+
+def sgd(params, lr, batch_size):
+    """Mini-batch SGD in place: the gradient is of the batch's summed loss, so divide by b."""
+    for param in params:
+        param[:] = param - lr * param.grad / batch_size
+
+
+def init_params(num_inputs=NUM_INPUTS, num_outputs=NUM_OUTPUTS, sigma=0.01):
+    """W ~ N(0, sigma^2) of shape (num_inputs, num_outputs), b zeros; both attach_grad."""
+    W = nd.random.normal(scale=sigma, shape=(num_inputs, num_outputs))
+    b = nd.zeros(num_outputs)
+    W.attach_grad()
+    b.attach_grad()
+    return W, b
+
+
+def check_input(X, num_inputs):
+    """Raise a clear error unless each example of X has `num_inputs` values."""
+    per_example = X.size // X.shape[0] if X.ndim > 1 and X.shape[0] else X.size
+    if X.ndim < 2 or per_example != num_inputs:
+        raise ValueError(
+            f'net expects a batch of examples with {num_inputs} values each '
+            f'(e.g. X of shape (batch_size, 1, 28, 28)), got X of shape {X.shape}. '
+            'Load the data without resize=, or build the model for this input size.')
+
+
+def softmax_regression(W, b):
+    """net(X) = softmax(X W + b) over flattened images, as the book's `net`."""
+    num_inputs = W.shape[0]
+
+    def net(X):
+        check_input(X, num_inputs)
+        return softmax(nd.dot(X.reshape((-1, num_inputs)), W) + b)
+    return net

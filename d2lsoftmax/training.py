@@ -1,0 +1,134 @@
+"""The book's training loop `train_ch3`, shared by scratch and concise models.
+
+It prints the book's epoch line and returns the per-epoch records. The numbers are
+those of d2lzh's loop; only the host reads are batched (one per epoch instead of
+two per batch), so MXNet's engine can run ahead of Python.
+"""
+import random
+from collections import namedtuple
+
+import mxnet as mx
+import numpy as np
+from mxnet import autograd, nd
+
+from .data import get_fashion_mnist_labels
+from .scratch import sgd
+
+EPOCH_LINE = 'epoch %d, loss %.4f, train acc %.3f, test acc %.3f'
+EpochRecord = namedtuple('EpochRecord', 'epoch loss train_acc test_acc')
+
+
+class TrainingDiverged(FloatingPointError):
+    """The training loss became nan or inf: the parameters are no longer usable."""
+
+
+def set_seed(seed):
+    """Seed Python's `random`, numpy (data order) and mx.random (initial weights)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    mx.random.seed(seed)
+
+
+def _correct(y_hat, y):
+    """Number of rows whose argmax is the label, as a float32 NDArray (no host sync)."""
+    return (y_hat.argmax(axis=1) == y.astype('float32')).sum()
+
+
+def evaluate_accuracy(data_iter, net, ctx=None):
+    """Accuracy of `net` over `data_iter`; one host read at the end, like d2lzh's."""
+    counts, n = [], 0
+    for X, y in data_iter:
+        if ctx is not None:
+            X, y = X.as_in_context(ctx), y.as_in_context(ctx)
+        counts.append(_correct(net(X), y))
+        n += y.size
+    if n == 0:
+        raise ValueError('evaluate_accuracy: the data iterator yielded no examples.')
+    return nd.add_n(*counts).asscalar() / n  # float32 sum of exact counts, as d2lzh
+
+
+def _host_read(values):
+    """Per-batch (1,) NDArrays as one float32 numpy array: one host read per epoch."""
+    return nd.concat(*values, dim=0).asnumpy()
+
+
+def _book_sum(values):
+    """Sum as d2lzh does, batch by batch (Python float += float32), for identical digits."""
+    total = 0.0
+    for v in values:
+        total += v
+    return total
+
+
+def _check_finite(losses, epoch, lr):
+    """Stop with a clear message at the first batch whose loss is nan or inf."""
+    bad = np.flatnonzero(~np.isfinite(losses))
+    if bad.size:
+        i = bad[0]
+        raise TrainingDiverged(
+            f'training diverged in epoch {epoch}, batch {i + 1} of {len(losses)}: the '
+            f'summed batch loss is {losses[i]} (lr={lr}). A softmax computed naively '
+            'overflows (exp of a large logit is inf, inf/inf is nan). Lower the learning '
+            'rate (the book uses 0.1), or use a numerically stable loss '
+            '(gluon.loss.SoftmaxCrossEntropyLoss on logits).')
+
+
+def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
+              params=None, lr=None, trainer=None, verbose=True):
+    """Train with minibatch SGD (`sgd(params, lr, batch_size)` or `trainer.step`).
+
+    Prints the book's line per epoch and returns a list of EpochRecord.
+    """
+    if trainer is None and (params is None or lr is None):
+        raise ValueError('train_ch3 needs either trainer=, or both params= and lr=.')
+    records = []
+    for epoch in range(1, num_epochs + 1):
+        batch_losses, batch_correct, n = [], [], 0
+        for X, y in train_iter:
+            with autograd.record():
+                y_hat = net(X)
+                l = loss(y_hat, y).sum()  # summed over the batch: step by batch_size
+            l.backward()
+            if trainer is None:
+                sgd(params, lr, batch_size)
+            else:
+                trainer.step(batch_size)
+            batch_losses.append(l)
+            batch_correct.append(_correct(y_hat, y))
+            n += y.size
+        losses = _host_read(batch_losses)
+        _check_finite(losses, epoch, lr if trainer is None else trainer.learning_rate)
+        test_acc = evaluate_accuracy(test_iter, net)
+        record = EpochRecord(epoch, float(_book_sum(losses) / n),
+                             float(_book_sum(_host_read(batch_correct)) / n), float(test_acc))
+        if verbose:
+            print(EPOCH_LINE % record)
+        records.append(record)
+    return records
+
+
+def predict_ch3(net, test_iter, n=18, path=None):
+    """True against predicted labels of the first n test images: a table and a grid.
+
+    Prints a table marking the mistakes and their count; the image grid, titled
+    'true\\npred', is shown inline in Jupyter or saved to `path` (PNG) in a terminal.
+    Returns (true_labels, pred_labels).
+    """
+    from . import plotting  # matplotlib only where a figure is drawn
+    Xs, ys, seen = [], [], 0
+    for X, y in test_iter:
+        Xs.append(X)
+        ys.append(y)
+        seen += len(y)
+        if seen >= n:
+            break
+    X, y = nd.concat(*Xs, dim=0)[:n], nd.concat(*ys, dim=0)[:n]
+    trues = get_fashion_mnist_labels(y.asnumpy())
+    preds = get_fashion_mnist_labels(net(X).argmax(axis=1).asnumpy())
+    print(f'{"#":>3}  {"true":<11} {"predicted":<11}')
+    for i, (true, pred) in enumerate(zip(trues, preds)):
+        print(f'{i:>3}  {true:<11} {pred:<11}{"" if true == pred else " <- wrong"}')
+    wrong = sum(t != p for t, p in zip(trues, preds))
+    print(f'{wrong} of {len(trues)} predictions wrong')
+    plotting.prediction_grid(X, [t + '\n' + p for t, p in zip(trues, preds)], path)
+    return trues, preds
