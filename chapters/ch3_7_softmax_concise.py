@@ -1,25 +1,29 @@
 """Softmax regression with Gluon: nn.Dense, SoftmaxCrossEntropyLoss and a Trainer."""
 SECTION = '3.7'
+DEFAULTS = dict(num_epochs=5, lr=0.1, batch_size=256)
+OPTIONS = dict(hybridize=False)  # --hybridize: compile the net, same numbers
 
 import d2lsoftmax as d2l
 from d2lsoftmax import cli, plotting
 from d2lsoftmax.concise import sgd_trainer, softmax_loss, softmax_net
 
+num_outputs = 10  # the input size (784) is inferred by nn.Dense on the first batch
+
+
+def model(args):
+    """net, loss and the train_ch3 keywords: Dense(10) ~ N(0, 0.01^2), gluon's sgd."""
+    net = softmax_net(num_outputs, hybridize=args.hybridize)  # no softmax layer: loss takes logits
+    loss = softmax_loss()  # softmax and cross-entropy fused, numerically stable
+    return net, loss, dict(trainer=sgd_trainer(net, args.lr))
+
 
 def main(argv=None):
-    args = cli.chapter_parser(SECTION, __doc__, num_epochs=5, lr=0.1,
-                              batch_size=256).parse_args(argv)
+    args = cli.chapter_parser(SECTION, __doc__, options=OPTIONS, **DEFAULTS).parse_args(argv)
     d2l.set_seed(args.seed)
-    num_outputs = 10  # the input size (784) is inferred by nn.Dense on the first batch
-
     train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size)
-    net = softmax_net(num_outputs)  # Dense(10), weights ~ N(0, 0.01^2), no softmax layer
-    loss = softmax_loss()  # softmax and cross-entropy fused on the logits
-    trainer = sgd_trainer(net, args.lr)
-
+    net, loss, how = model(args)
     records = d2l.train_ch3(net, train_iter, test_iter, loss, args.num_epochs,
-                            args.batch_size, trainer=trainer)
-
+                            args.batch_size, **how)
     plotting.plot_history(records, cli.out_path(args, SECTION, 'curves'), __doc__.split(':')[0])
     d2l.predict_ch3(net, test_iter, path=cli.out_path(args, SECTION, 'predictions'))
     return records

@@ -27,9 +27,22 @@ def _positive(kind):
     return parse
 
 
-def chapter_parser(section, description, num_epochs=None, lr=None, batch_size=None):
-    """argparse for a chapter: --out and --seed always; training flags given defaults."""
-    parser = argparse.ArgumentParser(prog=f'{PROG} run {section}', description=description)
+def chapter_parser(section, description, options=None, num_epochs=None, lr=None,
+                   batch_size=None):
+    """argparse for a chapter: --out and --seed always; training flags given defaults.
+
+    `options` maps extra options of the chapter to their defaults: a boolean is a
+    switch (e.g. hybridize=False), a number an option taking a value (num_hiddens=256).
+    """
+    parser = argparse.ArgumentParser(prog=f'{PROG} run {section}', description=description,
+                                     epilog=EXPERIMENT_EPILOG if lr is not None else None)
+    for name, default in (options or {}).items():
+        flag = '--' + name.replace('_', '-')
+        if isinstance(default, bool):
+            parser.add_argument(flag, action='store_true', default=default)
+        else:
+            parser.add_argument(flag, type=_positive(type(default)), default=default,
+                                help='(default %(default)s)')
     if num_epochs is not None:
         parser.add_argument('--num-epochs', type=_positive(int), default=num_epochs,
                             help='passes over the training set (default %(default)s)')
@@ -44,6 +57,13 @@ def chapter_parser(section, description, num_epochs=None, lr=None, batch_size=No
     parser.add_argument('--out', default='out',
                         help='folder for the PNG figures (default %(default)s/)')
     return parser
+
+
+EXPERIMENT_EPILOG = (
+    f'{PROG} run also takes: --seeds 0-9 [--jobs N] (statistics over seeds), --wd LAMBD, '
+    '--lr-decay RATE [--lr-decay-every K], --optimizer {sgd,momentum,adam,rmsprop} and '
+    '--init {normal,xavier} (concise chapters), --save-params FILE (.npz scratch, '
+    '.params concise).')
 
 
 def out_path(args, section, name):
@@ -99,18 +119,24 @@ def chapters():
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog=PROG, description='Chapters of Dive into Deep Learning (MXNet) on Fashion-MNIST.')
-    sub = parser.add_subparsers(dest='command', metavar='{list,run}')
+    sub = parser.add_subparsers(dest='command', metavar='{list,run,search,evaluate}')
     sub.add_parser('list', help='show the chapters')
     run = sub.add_parser('run', help='run one chapter: d2lsoftmax run SECTION [options]',
                          add_help=False)
     run.add_argument('section', nargs='?')
+    search_parser(sub)
+    evaluate_parser(sub)
     args, rest = parser.parse_known_args(argv)
     if args.command is None:
         parser.print_usage(sys.stderr)
-        print(f'{PROG}: error: choose a command: list or run', file=sys.stderr)
+        print(f'{PROG}: error: choose a command: list, run, search or evaluate', file=sys.stderr)
         return 2
     if rest and args.command != 'run':
         parser.error(f'unrecognized arguments: {" ".join(rest)}')
+    if args.command == 'search':
+        return user_errors(search_command, args)
+    if args.command == 'evaluate':
+        return user_errors(evaluate_command, args)
     known = chapters()
     if args.command == 'list':
         for section, (name, title) in known.items():
@@ -125,7 +151,191 @@ def main(argv=None):
               f'{", ".join(known)} (see `{PROG} list`)', file=sys.stderr)
         return 2
     module = importlib.import_module(f'{_chapters_package().__name__}.{known[args.section][0]}')
+    extra, rest = run_experiment_parser().parse_known_args(rest)
+    if experiment_requested(extra):
+        return user_errors(experiment_command, module, extra, rest)
     script(module.main, rest)
+    return 0
+
+
+# -------------------------------------------- experiments: seeds, search, evaluate
+
+def _non_negative(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a number >= 0, got {text!r}')
+    if value < 0:
+        raise argparse.ArgumentTypeError(f'must be >= 0, got {text}')
+    return value
+
+
+def _list_of(kind):
+    """Parse 'a,b,c' into a list of `kind` (for search axes)."""
+    def parse(text):
+        try:
+            return [kind(v) for v in text.split(',') if v.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f'expected comma-separated {kind.__name__}s such as 1,2,3, got {text!r}')
+    parse.__name__ = f'list of {kind.__name__}'
+    return parse
+
+
+def add_experiment_options(parser, wd=True):
+    """Options that change how any training chapter trains (see d2lsoftmax.experiment)."""
+    from .optimizers import INITIALIZERS, OPTIMIZERS
+    group = parser.add_argument_group('experiment options')
+    if wd:
+        group.add_argument('--wd', type=_non_negative, default=0.0, metavar='LAMBD',
+                           help='L2 weight decay on the weights (default 0: none)')
+    group.add_argument('--lr-decay', type=float, default=None, metavar='RATE',
+                       help='multiply lr by RATE (0 < RATE <= 1) every K epochs')
+    group.add_argument('--lr-decay-every', type=_positive(int), default=1, metavar='K',
+                       help='epochs between lr decays (default %(default)s)')
+    group.add_argument('--optimizer', choices=list(OPTIMIZERS),
+                       help='concise chapters: the Trainer\'s optimizer (default: sgd)')
+    group.add_argument('--init', choices=list(INITIALIZERS),
+                       help='concise chapters: initialise with this (default: the chapter\'s)')
+    return group
+
+
+def settings_from(args, wd=True):
+    """experiment.Settings from parsed experiment options (wd=False: --wd is a search axis)."""
+    from .experiment import Settings
+    return Settings(wd=args.wd if wd else 0.0, lr_decay=args.lr_decay,
+                    lr_decay_every=args.lr_decay_every, optimizer=args.optimizer,
+                    init=args.init)
+
+
+def run_experiment_parser():
+    """The options `run` takes on top of a chapter's own (no abbreviations: --lr is not --lr-decay)."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument('--seeds', default=None)
+    parser.add_argument('--jobs', type=_positive(int), default=None)
+    parser.add_argument('--save-params', default=None)
+    add_experiment_options(parser)
+    return parser
+
+
+def experiment_requested(extra):
+    """True when `run` was given any experiment option."""
+    return (extra.seeds is not None or extra.jobs is not None or extra.save_params is not None
+            or extra.wd or extra.lr_decay is not None or extra.optimizer is not None
+            or extra.init is not None)
+
+
+def chapter_options_parser(module):
+    """The parser module.main builds: chapter_parser with its DEFAULTS and OPTIONS."""
+    return chapter_parser(module.SECTION, module.__doc__, getattr(module, 'OPTIONS', {}),
+                          **module.DEFAULTS)
+
+
+def user_errors(command, *args):
+    """Run a command; a user's mistake (bad option, file, data) is one line and exit status 1."""
+    from .checkpoint import CheckpointError
+    from .training import TrainingDiverged
+    try:
+        return command(*args) or 0
+    except (DataError, TrainingDiverged, CheckpointError, ValueError) as e:
+        print(f'{PROG}: error: {e}', file=sys.stderr)
+        return 1
+
+
+def experiment_command(module, extra, rest):
+    """`run SECTION` with experiment options: one run with figures, or a run per seed."""
+    from . import experiment, seeds
+    if not hasattr(module, 'model'):
+        raise ValueError(f'chapter {module.SECTION} trains no model; --seeds, --wd, --lr-decay, '
+                         '--optimizer, --init and --save-params need a training chapter (see '
+                         f'`{PROG} list`)')
+    args = chapter_options_parser(module).parse_args(rest)
+    options = {**getattr(module, 'OPTIONS', {}), **module.DEFAULTS}
+    overrides = {k: getattr(args, k) for k in options}
+    settings = settings_from(extra)
+    if extra.seeds is None:
+        if extra.jobs is not None:
+            raise ValueError('--jobs runs several seeds at once: give --seeds too (e.g. --seeds 0-9)')
+        experiment.run_and_report(module.SECTION, args.seed, settings, args.out,
+                                  extra.save_params, **overrides)
+        return 0
+    if extra.save_params is not None:
+        raise ValueError('--save-params saves the model of one run; drop --seeds (use --seed N)')
+    chosen = seeds.parse_seeds(extra.seeds)
+    print(f'chapter {module.SECTION}: {len(chosen)} runs (seeds {extra.seeds}), '
+          + ', '.join(f'{k}={v}' for k, v in {**overrides, **settings.changed()}.items()))
+    runs = seeds.run_seeds(module.SECTION, chosen, settings, extra.jobs or 1,
+                           on_done=lambda seed, records: print(seeds.seed_line(seed, records),
+                                                               flush=True),
+                           **overrides)
+    print('\n'.join(seeds.report(module.SECTION, runs, settings, **overrides)))
+    return 0
+
+
+def search_parser(sub):
+    """The `search` subcommand's options."""
+    from .search import DEFAULT_GRID, DEFAULT_SECTION
+    p = sub.add_parser('search', help='grid search with k-fold CV on the training set',
+                       description='Grid search with k-fold cross-validation inside the '
+                       'training set; the best configuration is retrained on all of it '
+                       'and scored once on the test set.')
+    p.add_argument('section', nargs='?', default=DEFAULT_SECTION,
+                   help='chapter to search (default %(default)s)')
+    for name, kind in (('lr', float), ('num_hiddens', int), ('wd', float),
+                       ('batch_size', int), ('num_epochs', int)):
+        default = DEFAULT_GRID.get(name)
+        p.add_argument('--' + name.replace('_', '-'), type=_list_of(kind), default=None,
+                       metavar='V1,V2', help='values to try (default: '
+                       + (','.join(f'{v:g}' for v in default) if default else "the chapter's")
+                       + ')')
+    p.add_argument('--folds', type=_positive(int), default=5, help='k of k-fold CV (default 5)')
+    p.add_argument('--subset', type=_positive(int), default=None, metavar='N',
+                   help='use the first N training images only (default: all 60000)')
+    p.add_argument('--jobs', type=_positive(int), default=None,
+                   help='worker processes (default: one per core)')
+    p.add_argument('--results', default=None, metavar='FILE',
+                   help='JSON-lines results file, resumed if present '
+                   '(default OUT/search_SECTION.jsonl)')
+    p.add_argument('--seed', type=int, default=0, help='seeds the folds and every run')
+    p.add_argument('--out', default='out', help='folder for results and figures')
+    p.add_argument('--save-params', default=None, metavar='FILE',
+                   help='save the retrained best model (.npz scratch, .params concise)')
+    p.add_argument('--no-progress', action='store_true', help='no progress bar')
+    add_experiment_options(p, wd=False)
+    return p
+
+
+def search_command(args):
+    """`search`: build the grid and the spec from the options, then run search.search."""
+    from . import parallel, search
+    grid = search.make_grid(args.section, {n: getattr(args, n) for n in search.AXES})
+    missing = [a for a in search.DEFAULT_GRID if a not in grid]
+    if missing:
+        print(f'note: chapter {args.section} has no {", ".join(missing)} option: not searched')
+    spec = search.Spec(args.section, args.folds, args.subset, args.seed,
+                       settings_from(args, wd=False).changed())
+    results = args.results or os.path.join(args.out, f'search_{args.section}.jsonl')
+    search.search(spec, grid, results, args.jobs or parallel.default_jobs(), args.out,
+                  args.save_params, progress=not args.no_progress)
+    return 0
+
+
+def evaluate_parser(sub):
+    """The `evaluate` subcommand's options."""
+    p = sub.add_parser('evaluate', help='test accuracy and confusion matrix of saved parameters',
+                       description='Load parameters saved by --save-params and score them on '
+                       'the test set.')
+    p.add_argument('--params', required=True, metavar='FILE',
+                   help='a .npz (scratch) or .params (concise) file with its FILE.json record')
+    p.add_argument('--batch-size', type=_positive(int), default=256)
+    p.add_argument('--out', default='out', help='folder for the figures (default %(default)s/)')
+    return p
+
+
+def evaluate_command(args):
+    """`evaluate --params FILE`: test accuracy, confusion matrix, figures."""
+    from .evaluation import evaluate_file
+    evaluate_file(args.params, args.batch_size, args.out)
     return 0
 
 

@@ -6,11 +6,14 @@ processes: the images stay in memory as uint8 and each batch is converted once.
 """
 import gzip
 import hashlib
+import http.client
 import math
 import os
 import shutil
+import socket
 import struct
 import tempfile
+import urllib.error
 import urllib.request
 import zlib
 from functools import lru_cache
@@ -63,11 +66,21 @@ def _read_bytes(path):
         with open(path, 'rb') as f:
             return f.read()
     try:
-        with gzip.open(path, 'rb') as f:
-            return f.read()
+        return _gunzip(path)
     except (OSError, EOFError, zlib.error) as e:
         raise DataError(f'{path}: not a readable gzip file ({e}); the file is '
                         'truncated or corrupt. Delete it and fetch it again.') from None
+
+
+def _gunzip(path, chunk=1 << 20):
+    """Decompressed content, grown in place: GzipFile.read() would briefly hold it twice."""
+    content = bytearray()
+    with gzip.open(path, 'rb') as f:
+        while True:
+            block = f.read(chunk)
+            if not block:
+                return content
+            content += block
 
 
 def parse_idx(content, path='<bytes>', sha256=None):
@@ -97,7 +110,9 @@ def parse_idx(content, path='<bytes>', sha256=None):
             raise DataError(f'{path}: content SHA-256 {digest} does not match the known '
                             f'Fashion-MNIST digest {sha256}; the file is corrupt or is '
                             'not Fashion-MNIST. Delete it and fetch it again.')
-    return np.frombuffer(content, dtype=np.uint8, offset=header).reshape(dims)
+    array = np.frombuffer(content, dtype=np.uint8, offset=header).reshape(dims)
+    array.flags.writeable = False  # shared by every loader of the split (lru_cache)
+    return array
 
 
 def read_idx(path, sha256=None):
@@ -186,6 +201,18 @@ def repo_url():
     return url if url.endswith('/') else url + '/'
 
 
+def _why(error, timeout):
+    """A download failure in words, without urllib's '<urlopen error ...>' wrapping."""
+    if isinstance(error, urllib.error.HTTPError):
+        return f'HTTP error {error.code} ({error.reason})'
+    reason = getattr(error, 'reason', error)
+    if isinstance(reason, socket.timeout):  # TimeoutError since Python 3.10
+        return f'no answer within {timeout} s (timed out); offline or the server is down'
+    if isinstance(error, http.client.HTTPException):
+        return f'the server did not answer in HTTP ({type(error).__name__}: {error})'
+    return str(reason)
+
+
 def download_fashion_mnist(directory, url=None, timeout=30):
     """Fetch the missing .gz files into `directory`: temp file, verify, then rename."""
     url = url or repo_url() + 'gluon/dataset/fashion-mnist/'
@@ -202,8 +229,9 @@ def download_fashion_mnist(directory, url=None, timeout=30):
             os.replace(tmp, os.path.join(directory, base + '.gz'))
         except DataError as e:
             raise DataError(f'{source}: downloaded file rejected: {e}') from None
-        except (OSError, ValueError) as e:  # URLError, timeouts, refused connections
-            raise DataError(f'{source}: {e}') from None
+        except (OSError, ValueError, http.client.HTTPException) as e:
+            # URLError, HTTPError, timeouts, refused connections, non-HTTP answers
+            raise DataError(f'{source}: {_why(e, timeout)}') from None
         finally:
             if os.path.exists(tmp):
                 os.remove(tmp)
@@ -228,33 +256,37 @@ class FashionMNISTIter:
 
     X is float32 (b, 1, 28, 28) in [0, 1], y int32 (b,). With shuffle=True each pass
     draws its order with numpy's global RNG exactly as gluon's RandomSampler does.
+    The images stay uint8 on the device; a batch is gathered and converted there,
+    so producing it never waits for the engine (no host copy per batch).
     """
 
     def __init__(self, images, labels, batch_size, shuffle=False, resize=None):
-        self.images, self.labels = images, labels  # (N, 28, 28, 1) uint8, (N,) int32
+        self.images = nd.array(images, dtype='uint8')  # (N, 28, 28, 1)
+        self.labels = nd.array(labels, dtype='int32')  # (N,)
         self.batch_size, self.shuffle, self.resize = batch_size, shuffle, resize
 
     def __len__(self):
         return math.ceil(len(self.labels) / self.batch_size)  # last partial batch kept
 
     def __iter__(self):
-        n = len(self.labels)
-        indices = np.arange(n)
+        n, b = len(self.labels), self.batch_size
         if self.shuffle:
+            indices = np.arange(n)
             np.random.shuffle(indices)  # the call RandomSampler makes, once per pass
-        for start in range(0, n, self.batch_size):
-            if self.shuffle:
-                idx = indices[start:start + self.batch_size]
-            else:
-                idx = slice(start, start + self.batch_size)  # no gather needed
-            yield self._batch(self.images[idx], self.labels[idx])
+            order = nd.array(indices, dtype='int32')  # one host copy per pass
+            for start in range(0, n, b):
+                idx = order[start:start + b]
+                yield self._batch(nd.take(self.images, idx), nd.take(self.labels, idx))
+        else:
+            for start in range(0, n, b):
+                yield self._batch(self.images[start:start + b], self.labels[start:start + b])
 
     def _batch(self, images, labels):
-        X = nd.array(images, dtype='uint8')  # (b, 28, 28, 1)
+        X = images  # (b, 28, 28, 1) uint8
         if self.resize:
             X = nd.image.resize(X, self.resize)  # what transforms.Resize does, per batch
         X = nd.image.to_tensor(X)  # (b, 1, h, w) float32 / 255, the book's ToTensor
-        return X, nd.array(labels, dtype='int32')
+        return X, labels
 
 
 def _check_batch_size(batch_size):

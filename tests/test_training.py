@@ -1,0 +1,95 @@
+"""train_ch3's records, its clear stops on bad input, predict_ch3, and the chapter flags."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from mxnet import nd
+
+import d2lsoftmax as d2l
+from d2lsoftmax import cli, concise, runs, scratch
+from d2lsoftmax.data import FashionMNISTIter, load_arrays
+
+
+def small_iters(n_train=1024, n_test=512, batch_size=256):
+    """The first images of each split: enough to train a step, quick to run."""
+    train_images, train_labels = load_arrays('train')
+    test_images, test_labels = load_arrays('test')
+    return (FashionMNISTIter(train_images[:n_train], train_labels[:n_train], batch_size, True),
+            FashionMNISTIter(test_images[:n_test], test_labels[:n_test], batch_size))
+
+
+def test_records_are_data_and_the_printed_line_is_the_books(capsys):
+    d2l.set_seed(0)
+    train_iter, test_iter = small_iters()
+    W, b = scratch.init_params()
+    records = d2l.train_ch3(scratch.softmax_regression(W, b), train_iter, test_iter,
+                            scratch.cross_entropy, 2, 256, [W, b], 0.1)
+    printed = capsys.readouterr().out.splitlines()
+    assert [r.epoch for r in records] == [1, 2]
+    assert printed == ['epoch %d, loss %.4f, train acc %.3f, test acc %.3f' % r for r in records]
+    assert records[1].loss < records[0].loss and 0 < records[1].test_acc <= 1
+
+
+def test_naive_softmax_at_lr_50_stops_with_epoch_and_batch():
+    d2l.set_seed(0)
+    train_iter, test_iter = small_iters()
+    W, b = scratch.init_params()
+    with pytest.raises(d2l.TrainingDiverged, match=r'epoch 1, batch \d+ of 4.*nan.*lr=50'):
+        d2l.train_ch3(scratch.softmax_regression(W, b), train_iter, test_iter,
+                      scratch.cross_entropy, 3, 256, [W, b], 50.0)
+
+
+def test_same_lr_with_gluon_loss_does_not_diverge():
+    d2l.set_seed(0)
+    train_iter, test_iter = small_iters()
+    net = concise.softmax_net()
+    records = d2l.train_ch3(net, train_iter, test_iter, concise.softmax_loss(), 1, 256,
+                            trainer=concise.sgd_trainer(net, 50.0), verbose=False)
+    assert np.isfinite(records[0].loss)
+
+
+@pytest.mark.parametrize('make_net', [
+    lambda: scratch.softmax_regression(*scratch.init_params()),
+    lambda: concise.softmax_net()])
+def test_wrongly_shaped_input_gets_a_clear_error(make_net):
+    net = make_net()
+    net(nd.zeros((2, 1, 28, 28)))  # the right shape works
+    with pytest.raises(ValueError, match=r'784 values each.*\(4, 1, 32, 32\)'):
+        net(nd.zeros((4, 1, 32, 32)))
+
+
+def test_train_ch3_needs_params_and_lr_or_a_trainer():
+    with pytest.raises(ValueError, match='trainer=.*params= and lr='):
+        d2l.train_ch3(None, [], [], None, 1, 256, params=[nd.zeros(1)])
+
+
+def test_predict_ch3_marks_the_mistakes(capsys, tmp_path):
+    d2l.set_seed(0)
+    _, test_iter = small_iters(batch_size=8)
+    W, b = scratch.init_params()  # untrained: most predictions are wrong
+    trues, preds = d2l.predict_ch3(scratch.softmax_regression(W, b), test_iter, n=12,
+                                   path=str(tmp_path / 'p.png'))
+    out = capsys.readouterr().out
+    wrong = sum(t != p for t, p in zip(trues, preds))
+    assert len(trues) == 12 and trues[:2] == ['ankle boot', 'pullover']
+    assert out.count('<- wrong') == wrong and f'{wrong} of 12 predictions wrong' in out
+    assert (tmp_path / 'p.png').stat().st_size > 1000
+
+
+@pytest.mark.parametrize('flag, value', [('--num-epochs', '0'), ('--lr', '-0.1'),
+                                         ('--batch-size', '0'), ('--lr', 'fast')])
+def test_command_line_rejects_bad_training_values(flag, value):
+    done = subprocess.run([sys.executable, '-m', 'd2lsoftmax.cli', 'run', '3.6', flag, value],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ''
+    message = done.stderr.strip().splitlines()[-1]
+    assert flag in message and value in message
+
+
+def test_chapter_run_writes_curves_and_predictions(tmp_path, capsys):
+    records = runs.chapter_module('3.7').main(['--num-epochs', '1', '--out', str(tmp_path)])
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == 'epoch 1, loss %.4f, train acc %.3f, test acc %.3f' % records[0][1:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['3.7_curves.png', '3.7_predictions.png']
+    assert '<Figure' not in out
