@@ -2,7 +2,7 @@
 
 `import d2lsoftmax as d2l` gives the names the book's code uses from `d2lzh`.
 """
-from . import concise, data, scratch, training
+from . import concise, data, scratch, stable, training
 from .data import (DataError, FashionMNISTIter, get_fashion_mnist_labels,
                    load_data_fashion_mnist)
 from .plotting import (plt, set_figsize, show_fashion_mnist, show_images,

@@ -209,7 +209,7 @@ def settings_from(args, wd=True):
 
 
 def run_experiment_parser():
-    """The options `run` takes on top of a chapter's own (no abbreviations: --lr is not --lr-decay)."""
+    """Options `run` takes besides a chapter's own; no abbreviations (--lr is not --lr-decay)."""
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument('--seeds', default=None)
     parser.add_argument('--jobs', type=_positive(int), default=None)
@@ -253,9 +253,11 @@ def experiment_command(module, extra, rest):
     options = {**getattr(module, 'OPTIONS', {}), **module.DEFAULTS}
     overrides = {k: getattr(args, k) for k in options}
     settings = settings_from(extra)
+    experiment.check(module.SECTION, settings)
     if extra.seeds is None:
         if extra.jobs is not None:
-            raise ValueError('--jobs runs several seeds at once: give --seeds too (e.g. --seeds 0-9)')
+            raise ValueError('--jobs runs several seeds at once: give --seeds too '
+                             '(e.g. --seeds 0-9)')
         experiment.run_and_report(module.SECTION, args.seed, settings, args.out,
                                   extra.save_params, **overrides)
         return 0
@@ -315,8 +317,14 @@ def search_command(args):
     spec = search.Spec(args.section, args.folds, args.subset, args.seed,
                        settings_from(args, wd=False).changed())
     results = args.results or os.path.join(args.out, f'search_{args.section}.jsonl')
-    search.search(spec, grid, results, args.jobs or parallel.default_jobs(), args.out,
-                  args.save_params, progress=not args.no_progress)
+    try:
+        search.search(spec, grid, results, args.jobs or parallel.default_jobs(), args.out,
+                      args.save_params, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        done = len(search.read_results(results))
+        print(f'\ninterrupted: {done} finished folds are in {results}; run the same '
+              'command again to resume', file=sys.stderr)
+        return 130
     return 0
 
 

@@ -117,3 +117,85 @@ def plot_history(records, path=None, title=None):
         fig.suptitle(title)
     fig.tight_layout()
     return finish(fig, path)
+
+
+def show_weights(W, path=None, labels=None):
+    """The ten softmax-regression weight vectors W (10, 784) as 28x28 images; see `finish`.
+
+    Red pixels raise a class's score, blue ones lower it (colour scale centred on 0).
+    """
+    W = W.asnumpy() if hasattr(W, 'asnumpy') else W
+    labels = labels or get_fashion_mnist_labels(range(len(W)))
+    fig, axes = plt.subplots(2, 5, figsize=(10, 4.4))
+    for ax, w, label in zip(axes.flat, W, labels):
+        limit = abs(w).max() or 1.0
+        ax.imshow(w.reshape(28, 28), cmap='bwr', vmin=-limit, vmax=limit)
+        ax.set_title(label)
+        ax.axis('off')
+    fig.suptitle('learned weights per class')
+    return finish(fig, path)
+
+
+def plot_confusion(cm, path=None, title='test confusion matrix'):
+    """A (10, 10) confusion matrix (rows true, columns predicted) as a heat map; see `finish`."""
+    labels = get_fashion_mnist_labels(range(len(cm)))
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    image = ax.imshow(cm, cmap='Blues')
+    ax.set_xticks(range(len(cm)), labels, rotation=45, ha='right')
+    ax.set_yticks(range(len(cm)), labels)
+    ax.set_xlabel('predicted')
+    ax.set_ylabel('true')
+    for i in range(len(cm)):
+        for j in range(len(cm)):
+            ax.text(j, i, cm[i, j], ha='center', va='center', fontsize=7,
+                    color='white' if cm[i, j] > cm.max() / 2 else 'black')
+    fig.colorbar(image, ax=ax)
+    ax.set_title(title)
+    fig.tight_layout()
+    return finish(fig, path)
+
+
+def plot_cv_accuracy(rows, names, path=None, title='mean CV accuracy per setting'):
+    """Per search axis in `names`: each configuration's mean CV accuracy at its setting
+    (dots) and the best one per setting (line). rows: dicts with 'config' and 'mean'."""
+    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        values = sorted({row['config'][name] for row in rows})
+        where = {v: i for i, v in enumerate(values)}  # settings at evenly spaced x
+        xs = [where[row['config'][name]] for row in rows]
+        ax.plot(xs, [row['mean'] for row in rows], 'o', alpha=0.4, label='each config')
+        best = [max(row['mean'] for row in rows if row['config'][name] == v) for v in values]
+        ax.plot(range(len(values)), best, 's-', label='best')
+        ax.set_xticks(range(len(values)), [f'{v:g}' for v in values])
+        ax.set_xlabel(name)
+        ax.set_ylabel('mean CV accuracy')
+        ax.grid(True, alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return finish(fig, path)
+
+
+def _numpy(a):
+    """An NDArray as numpy; numpy arrays and lists pass through."""
+    return a.asnumpy() if hasattr(a, 'asnumpy') else a
+
+
+def plot_activations(x, curves, path=None):
+    """One panel per activation: f(x) and its autograd gradient f'(x); see `finish`.
+
+    curves: {name: (y, grad)}, x and the arrays NDArrays or numpy of the same length.
+    """
+    x = _numpy(x)
+    fig, axes = plt.subplots(1, len(curves), figsize=(3.3 * len(curves), 2.8), squeeze=False)
+    for ax, (name, (y, grad)) in zip(axes[0], curves.items()):
+        ax.plot(x, _numpy(y), '-', label=f'{name}(x)')
+        ax.plot(x, _numpy(grad), '--', label=f'grad of {name}')
+        ax.axhline(0, color='grey', linewidth=0.5)
+        ax.axvline(0, color='grey', linewidth=0.5)
+        ax.set_xlabel('x')
+        ax.set_title(name)
+        ax.legend(fontsize=8, loc='upper left')
+        ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return finish(fig, path)

@@ -58,3 +58,41 @@ def softmax_regression(W, b):
         check_input(X, num_inputs)
         return softmax(nd.dot(X.reshape((-1, num_inputs)), W) + b)
     return net
+
+
+# ------------------------------------------- multilayer perceptron (book section 3.9)
+
+NUM_HIDDENS = 256  # one hidden layer of 256 units
+
+
+def relu(X):
+    """ReLU(x) = max(x, 0) elementwise, as the book writes it with nd.maximum."""
+    return nd.maximum(X, 0)
+
+
+def init_mlp_params(num_inputs=NUM_INPUTS, num_hiddens=NUM_HIDDENS, num_outputs=NUM_OUTPUTS,
+                    sigma=0.01):
+    """[W1, b1, W2, b2]: W ~ N(0, sigma^2), b zeros, all attach_grad (the book's order)."""
+    W1 = nd.random.normal(scale=sigma, shape=(num_inputs, num_hiddens))
+    b1 = nd.zeros(num_hiddens)
+    W2 = nd.random.normal(scale=sigma, shape=(num_hiddens, num_outputs))
+    b2 = nd.zeros(num_outputs)
+    params = [W1, b1, W2, b2]
+    for param in params:
+        param.attach_grad()
+    return params
+
+
+def mlp(W1, b1, W2, b2):
+    """net(X) = relu(X W1 + b1) W2 + b2 over flattened images: logits, no softmax.
+
+    Pair it with a loss that takes logits (gluon's SoftmaxCrossEntropyLoss, as the
+    book does, or d2lsoftmax.stable.cross_entropy).
+    """
+    num_inputs = W1.shape[0]
+
+    def net(X):
+        check_input(X, num_inputs)
+        H = relu(nd.dot(X.reshape((-1, num_inputs)), W1) + b1)  # (batch_size, num_hiddens)
+        return nd.dot(H, W2) + b2  # (batch_size, num_outputs)
+    return net

@@ -111,7 +111,8 @@ def run_book_code(code, tmp_path):
     return done.stdout.splitlines()
 
 
-@pytest.mark.parametrize('section, code', [('3.6', SCRATCH_3_6), ('3.7', CONCISE_3_7)])
+@pytest.mark.parametrize('section, code', [('3.6', SCRATCH_3_6), ('3.7', CONCISE_3_7)],
+                         ids=['3.6', '3.7'])
 def test_book_code_runs_with_only_the_import_changed(section, code, tmp_path):
     lines = run_book_code(code, tmp_path)
     # Same seed, same data order, same model: the book's loop prints our first epoch.

@@ -1,0 +1,39 @@
+"""Multilayer perceptron from scratch: W1, b1, W2, b2, a hand-written relu, gluon's loss."""
+SECTION = '3.9'
+DEFAULTS = dict(num_epochs=5, lr=0.5, batch_size=256)
+OPTIONS = dict(num_hiddens=256,  # --num-hiddens: width of the hidden layer
+               stable_loss=False)  # --stable-loss: our LogSumExp cross-entropy
+
+from mxnet.gluon import loss as gloss
+
+import d2lsoftmax as d2l
+from d2lsoftmax import cli, plotting, stable
+from d2lsoftmax.scratch import init_mlp_params, mlp
+
+num_inputs, num_outputs = 784, 10  # 28 * 28 pixels in, 10 classes out
+
+
+def model(args):
+    """net, loss and the train_ch3 keywords: W ~ N(0, 0.01^2), b = 0, our own sgd."""
+    W1, b1, W2, b2 = params = init_mlp_params(num_inputs, args.num_hiddens, num_outputs)
+    net = mlp(W1, b1, W2, b2)  # relu(X W1 + b1) W2 + b2: logits
+    # The book uses gluon's loss here for its numerical stability; --stable-loss uses
+    # ours (d2lsoftmax.stable, section 3.7.1), which computes the same thing.
+    loss = stable.cross_entropy if args.stable_loss else gloss.SoftmaxCrossEntropyLoss()
+    return net, loss, dict(params=params, lr=args.lr)
+
+
+def main(argv=None):
+    args = cli.chapter_parser(SECTION, __doc__, options=OPTIONS, **DEFAULTS).parse_args(argv)
+    d2l.set_seed(args.seed)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size)
+    net, loss, how = model(args)
+    records = d2l.train_ch3(net, train_iter, test_iter, loss, args.num_epochs,
+                            args.batch_size, **how)
+    plotting.plot_history(records, cli.out_path(args, SECTION, 'curves'), __doc__.split(':')[0])
+    d2l.predict_ch3(net, test_iter, path=cli.out_path(args, SECTION, 'predictions'))
+    return records
+
+
+if __name__ == '__main__':
+    cli.script(main)

@@ -1,0 +1,79 @@
+"""Judge a trained model on the test set: accuracy, confusion matrix, softmax weight images."""
+import os
+
+import numpy as np
+from mxnet import nd
+
+from .checkpoint import named_params
+from .data import TEXT_LABELS
+from .experiment import kind
+
+NUM_CLASSES = len(TEXT_LABELS)
+
+
+def predict_labels(net, data_iter):
+    """(true labels, predicted labels) over `data_iter`, as int numpy arrays of shape (n,)."""
+    ys, preds = [], []
+    for X, y in data_iter:
+        ys.append(y)
+        preds.append(net(X).argmax(axis=1))  # (batch_size,) float32
+    return (nd.concat(*ys, dim=0).asnumpy().astype(int),
+            nd.concat(*preds, dim=0).asnumpy().astype(int))
+
+
+def confusion_matrix(y, y_pred, num_classes=NUM_CLASSES):
+    """(num_classes, num_classes) counts: row = true class, column = predicted class."""
+    cm = np.zeros((num_classes, num_classes), dtype=int)
+    np.add.at(cm, (y, y_pred), 1)
+    return cm
+
+
+def format_confusion(cm, labels=TEXT_LABELS):
+    """The confusion matrix as a text table, rows true and columns predicted classes."""
+    short = [label[:7] for label in labels]
+    width = max(6, len(str(cm.max())) + 1)
+    lines = ['true \\ predicted'.ljust(17) + ''.join(s.rjust(width + 2) for s in short)]
+    for label, row in zip(labels, cm):
+        lines.append(label.ljust(17) + ''.join(str(c).rjust(width + 2) for c in row))
+    return '\n'.join(lines)
+
+
+def softmax_weights(net, how):
+    """The (10, 784) weight vectors of a softmax regression, one per class; None otherwise."""
+    weights = [p for p in named_params(net, how).values() if p.ndim >= 2]
+    if len(weights) != 1:
+        return None  # more than one layer: no single weight vector per class
+    W = weights[0].asnumpy()
+    W = W.T if kind(how) == 'scratch' else W  # scratch W is (784, 10), Dense's (10, 784)
+    return W if W.shape == (NUM_CLASSES, 28 * 28) else None
+
+
+def report(net, how, test_iter, out, section):
+    """Print test accuracy and confusion matrix; save it and any weight images under `out`.
+
+    Returns the test accuracy.
+    """
+    from . import plotting  # matplotlib only where a figure is drawn
+    y, y_pred = predict_labels(net, test_iter)
+    cm = confusion_matrix(y, y_pred)
+    acc = np.trace(cm) / len(y)
+    print(f'test acc {acc:.4f} ({np.trace(cm)} of {len(y)} test images)')
+    print(format_confusion(cm))
+    saved = [plotting.plot_confusion(cm, os.path.join(out, f'{section}_confusion.png'))]
+    W = softmax_weights(net, how)
+    if W is not None:
+        saved.append(plotting.show_weights(W, os.path.join(out, f'{section}_weights.png')))
+    saved = [p for p in saved if p]
+    if saved:
+        print('figures:', ', '.join(saved))
+    return acc
+
+
+def evaluate_file(path, batch_size=256, out='out'):
+    """Load a saved model, then print its test accuracy and confusion matrix (`report`)."""
+    from .checkpoint import load
+    from .data import load_data_fashion_mnist
+    net, how, meta = load(path)
+    print(f'{path}: chapter {meta["section"]} {meta["kind"]} model')
+    _, test_iter = load_data_fashion_mnist(batch_size)
+    return report(net, how, test_iter, out, meta['section'])

@@ -1,0 +1,137 @@
+"""Experiment settings on top of any training chapter: weight decay, lr decay, optimizer, init.
+
+A chapter's model(args) gives (net, loss, how): how is dict(params=, lr=) for a
+scratch model, dict(trainer=) for a concise one. `apply` rewrites that triple,
+so no chapter needs to know about these settings; with the default Settings it
+returns it untouched, and a run repeats the chapter's own run bit for bit.
+"""
+import os
+from collections import namedtuple
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+from . import optimizers, regularization, schedules
+from .data import load_data_fashion_mnist
+from .runs import chapter_args, chapter_module, train_chapter
+from .training import train_ch3
+
+Trained = namedtuple('Trained', 'records net how')
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What to change in a chapter's training; None/0 keeps the chapter's own choice."""
+    wd: float = 0.0  # L2 strength lambd (scratch: penalty in the loss; concise: Trainer wd)
+    lr_decay: Optional[float] = None  # multiply lr by this ...
+    lr_decay_every: int = 1  # ... every this many epochs
+    optimizer: Optional[str] = None  # concise only: sgd, momentum, adam, rmsprop
+    init: Optional[str] = None  # concise only: normal, xavier
+
+    def __post_init__(self):
+        if self.wd < 0:
+            raise ValueError(f'weight decay must be >= 0, got wd={self.wd}')
+        if self.lr_decay is not None:
+            schedules.check_decay(self.lr_decay, self.lr_decay_every)
+        if self.optimizer is not None:
+            optimizers.check_name(self.optimizer, optimizers.OPTIMIZERS, 'optimizer')
+        if self.init is not None:
+            optimizers.check_name(self.init, optimizers.INITIALIZERS, 'initializer')
+
+    def changed(self):
+        """{name: value} of the settings that differ from the defaults."""
+        default = Settings()
+        return {k: v for k, v in asdict(self).items() if v != getattr(default, k)
+                and not (k == 'lr_decay_every' and self.lr_decay is None)}
+
+
+def kind(how):
+    """'scratch' when `how` holds the model's params (our own sgd), else 'concise'."""
+    return 'scratch' if 'params' in how else 'concise'
+
+
+def _apply_scratch(settings, loss, how, steps_per_epoch):
+    concise_only = {k: v for k, v in (('optimizer', settings.optimizer),
+                                      ('init', settings.init)) if v not in (None, 'sgd', 'normal')}
+    if concise_only:
+        raise ValueError(
+            f'{", ".join(f"{k}={v}" for k, v in concise_only.items())}: only the concise '
+            '(Gluon) chapters choose optimizers and initialisers; a scratch chapter trains '
+            "with the book's own sgd and N(0, 0.01^2) weights. Pick a concise chapter "
+            '(see `d2lsoftmax list`) or drop the option.')
+    params, lr = how['params'], how['lr']
+    if settings.wd:
+        loss = regularization.penalized_loss(
+            loss, [p for p in params if regularization.is_weight(p)], settings.wd)
+    if settings.lr_decay is not None:
+        schedule = schedules.exponential_lr(lr, settings.lr_decay, settings.lr_decay_every)
+        # train_ch3 steps the trainer when given one; params stay for saving.
+        how = dict(params=params, trainer=schedules.ScratchSGD(params, schedule,
+                                                               steps_per_epoch))
+    return loss, how
+
+
+def _apply_concise(settings, net, how, steps_per_epoch):
+    if settings.init is not None:
+        optimizers.reinitialize(net, settings.init)
+    if settings.wd or settings.lr_decay is not None or settings.optimizer is not None:
+        lr = how['trainer'].learning_rate  # the chapter's lr
+        scheduler = None
+        if settings.lr_decay is not None:
+            scheduler = schedules.factor_scheduler(lr, settings.lr_decay,
+                                                   settings.lr_decay_every, steps_per_epoch)
+        if settings.wd:
+            regularization.no_bias_decay(net)
+        how = dict(trainer=optimizers.make_trainer(net, settings.optimizer or 'sgd', lr,
+                                                   settings.wd, scheduler))
+    return how
+
+
+def apply(settings, net, loss, how, steps_per_epoch):
+    """(loss, how) for train_ch3 with `settings` applied to a chapter's (net, loss, how)."""
+    if kind(how) == 'scratch':
+        return _apply_scratch(settings, loss, how, steps_per_epoch)
+    return loss, _apply_concise(settings, net, how, steps_per_epoch)
+
+
+def check(section, settings):
+    """Raise the ValueError `apply` would, before any data is read (builds a throwaway model)."""
+    module = chapter_module(section)
+    net, loss, how = module.model(chapter_args(module))
+    apply(settings, net, loss, how, steps_per_epoch=1)
+
+
+def train_fn(settings, verbose=False):
+    """A `train` for runs.train_chapter: apply `settings`, run train_ch3, keep `how`."""
+    def train(net, train_iter, test_iter, loss, num_epochs, batch_size, **how):
+        loss, how = apply(settings, net, loss, how, len(train_iter))
+        records = train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
+                            verbose=verbose, **how)
+        return records, how
+    return train
+
+
+def train(section, seed=0, settings=Settings(), loader=load_data_fashion_mnist,
+          verbose=False, **overrides):
+    """Train chapter `section` as runs.train_chapter does, with `settings`; a Trained."""
+    (records, how), net = train_chapter(section, seed, loader=loader,
+                                        train=train_fn(settings, verbose), **overrides)
+    return Trained(records, net, how)
+
+
+def run_and_report(section, seed=0, settings=Settings(), out='out', save_params=None,
+                   **overrides):
+    """Train once with the book's epoch lines, then curves, test confusion matrix, weights."""
+    from . import checkpoint, evaluation, plotting  # matplotlib only where a figure is drawn
+    check(section, settings)
+    if save_params:  # a wrong file name fails now, not after the training
+        checkpoint.check_path(save_params, checkpoint.chapter_kind(section))
+    trained = train(section, seed, settings, verbose=True, **overrides)
+    title = f'chapter {section}' + ''.join(f', {k}={v}' for k, v in settings.changed().items())
+    plotting.plot_history(trained.records, os.path.join(out, f'{section}_curves.png'), title)
+    args = chapter_args(chapter_module(section), seed, **overrides)
+    _, test_iter = load_data_fashion_mnist(args.batch_size)
+    evaluation.report(trained.net, trained.how, test_iter, out, section)
+    if save_params:
+        checkpoint.save(save_params, trained.net, trained.how, section, args, settings.changed())
+        print(f'parameters saved to {save_params} (and {checkpoint.meta_path(save_params)})')
+    return trained

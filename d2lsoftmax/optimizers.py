@@ -1,0 +1,37 @@
+"""Optimizers and initialisers for the concise (Gluon) models, by name."""
+from mxnet import gluon, init
+
+# name -> (MXNet optimizer, its extra arguments); lr is given separately.
+OPTIMIZERS = {
+    'sgd': ('sgd', {}),  # the book's minibatch SGD
+    'momentum': ('sgd', {'momentum': 0.9}),
+    'adam': ('adam', {}),  # wants a small lr, e.g. 0.001-0.01
+    'rmsprop': ('rmsprop', {}),  # likewise
+}
+# name -> initializer; 'normal' is the book's N(0, 0.01^2).
+INITIALIZERS = {
+    'normal': lambda: init.Normal(sigma=0.01),
+    'xavier': lambda: init.Xavier(),
+}
+
+
+def check_name(name, choices, what):
+    """ValueError naming the choices unless `name` is one of them."""
+    if name not in choices:
+        raise ValueError(f'unknown {what} {name!r}; choose one of {", ".join(choices)}')
+
+
+def make_trainer(net, optimizer='sgd', lr=0.1, wd=0.0, lr_scheduler=None):
+    """gluon.Trainer over all of net's parameters with the named optimizer, lr and wd."""
+    check_name(optimizer, OPTIMIZERS, 'optimizer')
+    name, extra = OPTIMIZERS[optimizer]
+    options = {'learning_rate': lr, 'wd': wd, **extra}
+    if lr_scheduler is not None:
+        options['lr_scheduler'] = lr_scheduler
+    return gluon.Trainer(net.collect_params(), name, options)
+
+
+def reinitialize(net, name):
+    """Initialise all of net's parameters afresh with the named initializer."""
+    check_name(name, INITIALIZERS, 'initializer')
+    net.initialize(INITIALIZERS[name](), force_reinit=True)

@@ -1,0 +1,32 @@
+"""Run independent jobs (search folds, seeds) in worker processes, via joblib's loky backend.
+
+loky starts fresh interpreters rather than forking: a forked child of a process
+that already runs MXNet's engine threads can deadlock. Each worker gets
+cores // jobs OpenMP threads (OMP_NUM_THREADS, read by MXNet as it loads), so
+two workers on two cores do not fight over them.
+"""
+import os
+
+from joblib import Parallel, delayed, parallel_config
+
+
+def default_jobs():
+    """One worker per core."""
+    return os.cpu_count() or 1
+
+
+def imap(fn, tasks, jobs=1):
+    """Yield fn(task) for every task as each finishes (any order when jobs > 1).
+
+    jobs=1 runs in this process, in order; fn must be a module-level function
+    and tasks picklable when jobs > 1.
+    """
+    tasks = list(tasks)
+    jobs = max(1, min(jobs, len(tasks)))
+    if jobs == 1:
+        yield from (fn(task) for task in tasks)
+        return
+    threads = max(1, default_jobs() // jobs)
+    with parallel_config(backend='loky', inner_max_num_threads=threads):
+        yield from Parallel(n_jobs=jobs, return_as='generator_unordered', batch_size=1)(
+            delayed(fn)(task) for task in tasks)

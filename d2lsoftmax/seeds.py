@@ -1,0 +1,195 @@
+"""Is my run normal? Train a chapter under several seeds; mean, spread, and the book's figure.
+
+The book's published logs (book_logs.md) are one run each: a faithful
+reproduction lands near them, not on them. Training under seeds 0-9 shows how
+far runs spread, and where the book's figure falls in that spread.
+"""
+import os
+import re
+from collections import namedtuple
+from dataclasses import asdict
+
+import numpy as np
+
+from . import parallel
+from .experiment import Settings, check, train
+from .runs import chapter_module
+from .training import EPOCH_LINE
+
+COLUMNS = ('loss', 'train_acc', 'test_acc')
+BookFigure = namedtuple('BookFigure', 'source epoch loss train_acc test_acc')
+BOOK_LOGS_ENV = 'D2LSOFTMAX_BOOK_LOGS'
+BOOK_LOGS_RELATIVE = os.path.join('..', 'shared', 'reference', 'book_logs.md')
+_EPOCH_RE = re.compile(r'epoch (\d+), loss ([\d.]+), train acc ([\d.]+), test acc ([\d.]+)')
+_TRIPLE_RE = re.compile(r'^([\d.]+) / ([\d.]+) / ([\d.]+)$')
+
+
+# ---------------------------------------------------------------------- seeds
+
+def parse_seeds(text):
+    """Seeds from '0-9', '0,3,5' or '0-4,7' as a sorted list of distinct ints."""
+    seeds = set()
+    for part in str(text).split(','):
+        part = part.strip()
+        match = re.fullmatch(r'(\d+)(?:-(\d+))?', part)
+        if not match:
+            raise ValueError(f'bad seed list {text!r}: {part!r} is neither a seed (7) nor '
+                             'a range (0-9); write e.g. 0-9 or 0,3,5')
+        first, last = int(match[1]), int(match[2] or match[1])
+        if last < first:
+            raise ValueError(f'bad seed range {part!r} in {text!r}: write low-high, e.g. 0-9')
+        seeds.update(range(first, last + 1))
+    return sorted(seeds)
+
+
+def train_seed(task):
+    """Worker: train (section, seed, settings dict, overrides); returns (seed, records)."""
+    section, seed, settings, overrides = task
+    return seed, train(section, seed, Settings(**settings), **overrides).records
+
+
+def run_seeds(section, seeds, settings=Settings(), jobs=1, on_done=None, **overrides):
+    """{seed: records} of the chapter trained once per seed; on_done(seed, records) after each."""
+    check(section, settings)  # a bad setting fails now, not in a worker
+    tasks = [(section, seed, asdict(settings), overrides) for seed in seeds]
+    runs = {}
+    for seed, records in parallel.imap(train_seed, tasks, jobs):
+        runs[seed] = records
+        if on_done:
+            on_done(seed, records)
+    return dict(sorted(runs.items()))
+
+
+def summarize(finals):
+    """{column: (mean, std)} over final EpochRecords; std is the sample std (ddof=1)."""
+    stats = {}
+    for column in COLUMNS:
+        values = np.array([getattr(r, column) for r in finals], dtype=float)
+        std = values.std(ddof=1) if len(values) > 1 else 0.0
+        stats[column] = (values.mean(), std)
+    return stats
+
+
+# --------------------------------------------------------------- book figures
+
+def book_logs_places():
+    """Where book_logs.md is looked for: $D2LSOFTMAX_BOOK_LOGS alone if set, else
+    ../shared/reference/book_logs.md from the current folder and from the repository."""
+    if os.environ.get(BOOK_LOGS_ENV):
+        return [os.environ[BOOK_LOGS_ENV]]
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return [os.path.abspath(BOOK_LOGS_RELATIVE),
+            os.path.normpath(os.path.join(repo, BOOK_LOGS_RELATIVE))]
+
+
+def find_book_logs():
+    """The path of book_logs.md, or None when none of book_logs_places() exists."""
+    return next((p for p in book_logs_places() if os.path.isfile(p)), None)
+
+
+def parse_book_logs(text):
+    """{section: [BookFigure]}: every epoch line under '### SECTION' headings (labelled by
+    their '## Source' heading), and each final-epoch cell of the re-run tables (epoch None)."""
+    figures, source, section, columns = {}, None, None, None
+    for line in text.splitlines():
+        if line.startswith('## '):
+            source = re.split(r' [—-] |,', line[3:])[0].strip()
+        elif line.startswith('### '):
+            section = line[4:].split()[0]
+        elif _EPOCH_RE.search(line) and section:
+            e, loss, train_acc, test_acc = _EPOCH_RE.search(line).groups()
+            figures.setdefault(section, []).append(
+                BookFigure(source, int(e), float(loss), float(train_acc), float(test_acc)))
+        elif line.startswith('|'):
+            cells = [c.strip() for c in line.strip().strip('|').split('|')]
+            if cells[0] == 'chapter':
+                columns = cells  # the sources, in the header row
+            elif columns and cells[0][:1].isdigit():
+                for name, cell in zip(columns[1:], cells[1:]):  # '0.4911 / 0.834 / 0.840'
+                    match = _TRIPLE_RE.match(cell)
+                    if match:
+                        figures.setdefault(cells[0].split()[0], []).append(
+                            BookFigure(name, None, *map(float, match.groups())))
+    return figures
+
+
+def _settings_differ(module, overrides, settings):
+    """What makes this run other than the book's (the chapter's defaults), as text; '' if none."""
+    changed = [f'{k}={v}' for k, v in settings.changed().items()]
+    for key, value in overrides.items():
+        default = {**getattr(module, 'OPTIONS', {}), **module.DEFAULTS}.get(key)
+        if key == 'num_epochs' or isinstance(default, bool):
+            continue
+        if value != default:
+            changed.append(f'{key}={value} (book: {default})')
+    epochs = overrides.get('num_epochs', module.DEFAULTS['num_epochs'])
+    if epochs > module.DEFAULTS['num_epochs']:
+        changed.append(f'num_epochs={epochs} (book: {module.DEFAULTS["num_epochs"]})')
+    return ', '.join(changed)
+
+
+def book_figures(section, num_epochs, final_epoch, path):
+    """The book's figures for `section` after `num_epochs` epochs (tables count as final)."""
+    with open(path, encoding='utf-8') as f:
+        figures = parse_book_logs(f.read()).get(section, [])
+    return [f._replace(epoch=f.epoch or final_epoch) for f in figures
+            if f.epoch == num_epochs or (f.epoch is None and num_epochs == final_epoch)]
+
+
+# --------------------------------------------------------------------- report
+
+def _where(value, values, mean, std):
+    """'+1.3 sd, above 8/10' : how far `value` lies from the seeds' spread."""
+    below = sum(v < value for v in values)
+    z = f'{(value - mean) / std:+.1f} sd' if std > 0 else 'sd 0'
+    return f'{z}, > {below}/{len(values)}'
+
+
+def seed_line(seed, records):
+    """'seed   3: epoch 5, loss ...': the final epoch of one seed's run."""
+    return f'seed {seed:>3}: ' + EPOCH_LINE % records[-1]
+
+
+def report(section, runs, settings=Settings(), **overrides):
+    """Lines: mean and std of each final column over the seeds, and the book's place in them."""
+    module = chapter_module(section)
+    finals = [records[-1] for records in runs.values()]
+    stats = summarize(finals)
+    widths = (10, 11, 10)
+
+    def row(name, i):
+        return f'{name:<13}' + ''.join(f'{stats[c][i]:>{w}.4f}' for c, w in zip(COLUMNS, widths))
+    lines = ['', f'{f"{len(finals)} seeds":<13}' + ''.join(
+        f'{h:>{w}}' for h, w in zip(('loss', 'train acc', 'test acc'), widths)),
+        row('mean', 0), row('std', 1)]
+    return lines + book_comparison(module, section, finals, stats, settings, overrides)
+
+
+def book_comparison(module, section, finals, stats, settings, overrides):
+    """Lines placing the book's published figures in this spread, or why they are skipped."""
+    path = find_book_logs()
+    if path is None:
+        return ['', 'book comparison skipped: book_logs.md not found (looked at '
+                + ', '.join(book_logs_places()) + f'); set {BOOK_LOGS_ENV}=/path/to/book_logs.md']
+    differ = _settings_differ(module, overrides, settings)
+    if differ:
+        return ['', f'book comparison skipped: this run differs from the book ({differ})']
+    num_epochs = finals[0].epoch
+    figures = book_figures(section, num_epochs, module.DEFAULTS['num_epochs'], path)
+    if not figures:
+        return ['', f'book comparison skipped: {path} has no figure for chapter {section} '
+                f'after {num_epochs} epochs']
+    lines = ['', f'the book after epoch {num_epochs}, against these seeds ({path})',
+             '  (sd: standard deviations from the seeds\' mean; > n/N: above n of N seeds)']
+    for fig in figures:
+        lines.append(f'  {fig.source}')
+        lines.append('    ' + '   '.join(
+            f'{name} {getattr(fig, c):{".4f" if c == "loss" else ".3f"}} '
+            f'({_where(getattr(fig, c), [getattr(r, c) for r in finals], *stats[c])})'
+            for name, c in zip(('loss', 'train acc', 'test acc'), COLUMNS)))
+    far = [fig.source for fig in figures
+           if any(stats[c][1] > 0 and abs(getattr(fig, c) - stats[c][0]) > 2 * stats[c][1]
+                  for c in COLUMNS)]
+    lines.append('  ' + (f'more than 2 sd away: {", ".join(far)}' if far else
+                         'every book figure lies within 2 sd of these seeds\' mean'))
+    return lines
