@@ -21,7 +21,7 @@ def main(argv=None):
     # Text labels of the first examples, and a picture of them.
     X, y = nd.array(mnist_train[0][:18]), nd.array(mnist_train[1][:18])
     print('labels of the first 9:', ', '.join(d2l.get_fashion_mnist_labels(y[:9].asnumpy())))
-    saved = plotting.label_grid(X.transpose((0, 3, 1, 2)), y,
+    plotting.label_grid(X.transpose((0, 3, 1, 2)), y,
                                 cli.out_path(args, SECTION, 'examples'))
 
     # Minibatches as the book's loader gives them, and the time to read one pass.
@@ -34,8 +34,6 @@ def main(argv=None):
         continue
     nd.waitall()  # the batches are computed asynchronously: wait before stopping the clock
     print('%.2f sec to read the training set once (%d batches)' % (timer.stop(), len(train_iter)))
-    if saved:
-        print('saved', saved)
 
 
 if __name__ == '__main__':

@@ -55,9 +55,7 @@ def main(argv=None):
     print(f'at x = 0: grad of nd.relu {relu_grad.asscalar():g}, '
           f'grad of scratch.relu (nd.maximum) {scratch_grad.asscalar():g}')
 
-    saved = plotting.plot_activations(x, curves, cli.out_path(args, SECTION, 'activations'))
-    if saved:
-        print('saved', saved)
+    plotting.plot_activations(x, curves, cli.out_path(args, SECTION, 'activations'))
     return curves
 
 

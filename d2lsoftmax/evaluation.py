@@ -59,13 +59,10 @@ def report(net, how, test_iter, out, section):
     acc = np.trace(cm) / len(y)
     print(f'test acc {acc:.4f} ({np.trace(cm)} of {len(y)} test images)')
     print(format_confusion(cm))
-    saved = [plotting.plot_confusion(cm, os.path.join(out, f'{section}_confusion.png'))]
+    plotting.plot_confusion(cm, os.path.join(out, f'{section}_confusion.png'))
     W = softmax_weights(net, how)
     if W is not None:
-        saved.append(plotting.show_weights(W, os.path.join(out, f'{section}_weights.png')))
-    saved = [p for p in saved if p]
-    if saved:
-        print('figures:', ', '.join(saved))
+        plotting.show_weights(W, os.path.join(out, f'{section}_weights.png'))
     return acc
 
 

@@ -54,6 +54,7 @@ def finish(fig, path=None):
     if path is not None:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         fig.savefig(path, dpi=100, bbox_inches='tight')
+        print('saved', path)
     plt.close(fig)
     return path
 
@@ -100,7 +101,10 @@ def prediction_grid(X, titles, path=None, num_cols=9):
         true, pred = title.split('\n')
         if true != pred:
             ax.title.set_color('red')
-    return finish(axes.flat[0].figure, path)
+    fig = axes.flat[0].figure
+    fig.set_figheight(fig.get_figheight() * 1.3)  # room for two-line titles
+    fig.subplots_adjust(hspace=0.6)
+    return finish(fig, path)
 
 
 def plot_history(records, path=None, title=None):

@@ -28,7 +28,9 @@ def accuracy(y_hat, y):
 def sgd(params, lr, batch_size):
     """Mini-batch SGD in place: the gradient is of the batch's summed loss, so divide by b."""
     for param in params:
-        param[:] = param - lr * param.grad / batch_size
+        # The book's `param[:] = param - lr * param.grad / batch_size`, same arithmetic,
+        # written in place with out=: MXNet's slice assignment costs more than the step.
+        nd.elemwise_sub(param, lr * param.grad / batch_size, out=param)
 
 
 def init_params(num_inputs=NUM_INPUTS, num_outputs=NUM_OUTPUTS, sigma=0.01):

@@ -282,11 +282,9 @@ def search(spec, grid, results_path, jobs=1, out='out', save_params=None, progre
     print('\n'.join(format_table(rows, names)))
     best = rows[0]
     varied = [n for n in names if len(grid[n]) > 1] or names
-    saved = plotting.plot_cv_accuracy(rows, varied, os.path.join(
-        out, f'search_{spec.section}_cv.png'), f'chapter {spec.section}: mean CV accuracy '
-        f'({spec.k} folds)')
-    print(f'best: {describe(best["config"])}: CV acc {best["mean"]:.4f} ± {best["std"]:.4f}'
-          + (f' (plot: {saved})' if saved else ''))
+    plotting.plot_cv_accuracy(rows, varied, os.path.join(out, f'search_{spec.section}_cv.png'),
+                              f'chapter {spec.section}: mean CV accuracy ({spec.k} folds)')
+    print(f'best: {describe(best["config"])}: CV acc {best["mean"]:.4f} ± {best["std"]:.4f}')
     n = len(training_arrays(spec.subset)[1])
     print(f'retraining it on all {n} training images; the test set is used now, once:')
     trained = retrain_best(spec, best['config'])
