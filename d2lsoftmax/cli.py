@@ -79,6 +79,14 @@ def script(main, argv=None):
     except (DataError, TrainingDiverged) as e:
         print(f'error: {e}', file=sys.stderr)
         sys.exit(1)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+
+
+def _quiet_broken_pipe():
+    """Output went to a pipe that closed (e.g. `| head`): stop without a traceback."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(1)
 
 
 # ------------------------------------------------------------------ chapters
@@ -117,6 +125,14 @@ def chapters():
 
 
 def main(argv=None):
+    """The `d2lsoftmax` command; returns its exit status."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+
+
+def _main(argv):
     parser = argparse.ArgumentParser(
         prog=PROG, description='Chapters of Dive into Deep Learning (MXNet) on Fashion-MNIST.')
     sub = parser.add_subparsers(dest='command', metavar='{list,run,search,evaluate}')

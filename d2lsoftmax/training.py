@@ -128,9 +128,9 @@ def predict_ch3(net, test_iter, n=18, path=None):
     X, y = nd.concat(*Xs, dim=0)[:n], nd.concat(*ys, dim=0)[:n]
     trues = get_fashion_mnist_labels(y.asnumpy())
     preds = get_fashion_mnist_labels(net(X).argmax(axis=1).asnumpy())
-    print(f'{"#":>3}  {"true":<11} {"predicted":<11}')
+    print(f'{"#":>3}  {"true":<11} predicted')
     for i, (true, pred) in enumerate(zip(trues, preds)):
-        print(f'{i:>3}  {true:<11} {pred:<11}{"" if true == pred else " <- wrong"}')
+        print(f'{i:>3}  {true:<11} {pred:<11}{"" if true == pred else " <- wrong"}'.rstrip())
     wrong = sum(t != p for t, p in zip(trues, preds))
     print(f'{wrong} of {len(trues)} predictions wrong')
     plotting.prediction_grid(X, [t + '\n' + p for t, p in zip(trues, preds)], path)
