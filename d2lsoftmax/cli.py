@@ -6,6 +6,7 @@ import importlib.util
 import os
 import pkgutil
 import sys
+from functools import lru_cache
 
 from .data import DataError
 
@@ -114,8 +115,9 @@ def _section_key(section):
     return [int(p) if p.isdigit() else p for p in section.replace('.', ' ').split()]
 
 
+@lru_cache(maxsize=None)
 def chapters():
-    """{section: (module name, title)} of every chapter script, in book order."""
+    """{section: (module name, title)} of every chapter script, in book order (read once)."""
     found = {}
     for info in pkgutil.iter_modules(_chapters_package().__path__):
         section, title = _module_facts(info.name)
