@@ -1,4 +1,6 @@
 """Softmax regression from scratch (book section 3.6): plain `nd` ops and `attach_grad`."""
+import math
+
 from mxnet import nd
 
 NUM_INPUTS, NUM_OUTPUTS = 784, 10  # 28 * 28 pixels in, 10 classes out
@@ -44,11 +46,11 @@ def init_params(num_inputs=NUM_INPUTS, num_outputs=NUM_OUTPUTS, sigma=0.01):
 
 def check_input(X, num_inputs):
     """Raise a clear error unless each example of X has `num_inputs` values."""
-    per_example = X.size // X.shape[0] if X.ndim > 1 and X.shape[0] else X.size
-    if X.ndim < 2 or per_example != num_inputs:
+    shape = X.shape  # one read: each property access is a call into MXNet
+    if len(shape) < 2 or math.prod(shape[1:]) != num_inputs:
         raise ValueError(
             f'net expects a batch of examples with {num_inputs} values each '
-            f'(e.g. X of shape (batch_size, 1, 28, 28)), got X of shape {X.shape}. '
+            f'(e.g. X of shape (batch_size, 1, 28, 28)), got X of shape {shape}. '
             'Load the data without resize=, or build the model for this input size.')
 
 
