@@ -15,6 +15,13 @@ PROG = 'd2lsoftmax'
 
 # ------------------------------------------------------------- chapter options
 
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line (no usage block) and exits 2."""
+
+    def error(self, message):
+        self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
+
+
 def _positive(kind):
     def parse(text):
         try:
@@ -35,7 +42,7 @@ def chapter_parser(section, description, options=None, num_epochs=None, lr=None,
     `options` maps extra options of the chapter to their defaults: a boolean is a
     switch (e.g. hybridize=False), a number an option taking a value (num_hiddens=256).
     """
-    parser = argparse.ArgumentParser(prog=f'{PROG} run {section}', description=description,
+    parser = Parser(prog=f'{PROG} run {section}', description=description,
                                      epilog=EXPERIMENT_EPILOG if lr is not None else None)
     for name, default in (options or {}).items():
         flag = '--' + name.replace('_', '-')
@@ -135,7 +142,7 @@ def main(argv=None):
 
 
 def _main(argv):
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG, description='Chapters of Dive into Deep Learning (MXNet) on Fashion-MNIST.')
     sub = parser.add_subparsers(dest='command', metavar='{list,run,search,evaluate}')
     sub.add_parser('list', help='show the chapters')
@@ -146,9 +153,7 @@ def _main(argv):
     evaluate_parser(sub)
     args, rest = parser.parse_known_args(argv)
     if args.command is None:
-        parser.print_usage(sys.stderr)
-        print(f'{PROG}: error: choose a command: list, run, search or evaluate', file=sys.stderr)
-        return 2
+        parser.error('choose a command: list, run, search or evaluate')
     if rest and args.command != 'run':
         parser.error(f'unrecognized arguments: {" ".join(rest)}')
     if args.command == 'search':
@@ -228,7 +233,7 @@ def settings_from(args, wd=True):
 
 def run_experiment_parser():
     """Options `run` takes besides a chapter's own; no abbreviations (--lr is not --lr-decay)."""
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser = Parser(add_help=False, allow_abbrev=False)
     parser.add_argument('--seeds', default=None)
     parser.add_argument('--jobs', type=_positive(int), default=None)
     parser.add_argument('--save-params', default=None)
