@@ -77,8 +77,8 @@ def show_fashion_mnist(images, labels):
     return fig
 
 
-def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
-    """Plot a grid of images, optionally titled; returns the axes (the book's helper)."""
+def show_images(imgs, num_rows, num_cols, scale=2, titles=None):
+    """Plot a grid of images, optionally titled; returns the axes (d2lzh's signature)."""
     axes = d2l_book.show_images([_to_image(img) for img in imgs], num_rows, num_cols,
                                 titles=titles, scale=scale)
     for ax in axes[len(imgs):]:
@@ -89,14 +89,15 @@ def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
 def label_grid(X, y, path=None, num_rows=2, num_cols=9):
     """Grid of the first images of a batch titled with their text labels; see `finish`."""
     n = min(len(y), num_rows * num_cols)
-    axes = show_images(X[:n], num_rows, num_cols, get_fashion_mnist_labels(y[:n].asnumpy()))
+    axes = show_images(X[:n], num_rows, num_cols, scale=1.5,
+                       titles=get_fashion_mnist_labels(y[:n].asnumpy()))
     return finish(axes.flat[0].figure, path)
 
 
 def prediction_grid(X, titles, path=None, num_cols=9):
     """Images titled 'true\\npred' (mistakes in red); see `finish`."""
     num_rows = -(-len(titles) // num_cols)
-    axes = show_images(X[:len(titles)], num_rows, num_cols, titles)
+    axes = show_images(X[:len(titles)], num_rows, num_cols, scale=1.5, titles=titles)
     for ax, title in zip(axes.flat, titles):
         true, pred = title.split('\n')
         if true != pred:

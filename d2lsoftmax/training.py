@@ -36,6 +36,8 @@ def _correct(y_hat, y):
 
 def evaluate_accuracy(data_iter, net, ctx=None):
     """Accuracy of `net` over `data_iter`; one host read at the end, like d2lzh's."""
+    if isinstance(ctx, (list, tuple)):  # d2lzh takes a list of contexts; one CPU here
+        ctx = ctx[0]
     y_hats, ys = [], []
     for X, y in data_iter:
         if ctx is not None:

@@ -41,3 +41,11 @@ def test_show_fashion_mnist_takes_the_books_arguments():
     fig = plotting.show_fashion_mnist(X, ['a', 'b', 'c', 'd'])
     assert [ax.get_title() for ax in fig.axes] == ['a', 'b', 'c', 'd']
     plotting.plt.close(fig)
+
+
+def test_show_images_has_d2lzhs_signature():
+    """d2lzh.show_images(imgs, num_rows, num_cols, scale=2): scale is the 4th argument."""
+    X = nd.array(np.random.uniform(size=(3, 28, 28)))
+    axes = plotting.show_images(X, 1, 3, 1.0)
+    assert tuple(axes[0].figure.get_size_inches()) == (3.0, 1.0)
+    plotting.plt.close(axes[0].figure)

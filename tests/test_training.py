@@ -93,3 +93,14 @@ def test_chapter_run_writes_curves_and_predictions(tmp_path, capsys):
     assert out.splitlines()[0] == 'epoch 1, loss %.4f, train acc %.3f, test acc %.3f' % records[0][1:]
     assert sorted(p.name for p in tmp_path.iterdir()) == ['3.7_curves.png', '3.7_predictions.png']
     assert '<Figure' not in out
+
+
+def test_evaluate_accuracy_takes_d2lzhs_ctx_list():
+    import mxnet as mx
+    _, test_iter = small_iters()
+    net = scratch.softmax_regression(*scratch.init_params())
+    acc = d2l.evaluate_accuracy(test_iter, net)
+    assert d2l.evaluate_accuracy(test_iter, net, [mx.cpu()]) == acc
+    correct = sum(int((net(X).argmax(axis=1).asnumpy() == y.asnumpy()).sum())
+                  for X, y in test_iter)
+    assert acc == pytest.approx(correct / 512)
