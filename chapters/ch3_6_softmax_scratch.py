@@ -2,8 +2,7 @@
 SECTION = '3.6'
 DEFAULTS = dict(num_epochs=5, lr=0.1, batch_size=256)
 
-import d2lsoftmax as d2l
-from d2lsoftmax import cli, plotting
+from d2lsoftmax import cli, runs
 from d2lsoftmax.scratch import cross_entropy, init_params, softmax_regression
 
 num_inputs, num_outputs = 784, 10  # 28 * 28 pixels in, 10 classes out
@@ -18,15 +17,8 @@ def model(args):
 
 
 def main(argv=None):
-    args = cli.chapter_parser(SECTION, __doc__, **DEFAULTS).parse_args(argv)
-    d2l.set_seed(args.seed)
-    train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size)
-    net, loss, how = model(args)
-    records = d2l.train_ch3(net, train_iter, test_iter, loss, args.num_epochs,
-                            args.batch_size, **how)
-    plotting.plot_history(records, cli.out_path(args, SECTION, 'curves'), __doc__.split(':')[0])
-    d2l.predict_ch3(net, test_iter, path=cli.out_path(args, SECTION, 'predictions'))
-    return records
+    """Train with the book's settings: epoch lines, curves and predictions (runs.chapter_main)."""
+    return runs.chapter_main(SECTION, argv)
 
 
 if __name__ == '__main__':

@@ -3,8 +3,7 @@ SECTION = '3.7'
 DEFAULTS = dict(num_epochs=5, lr=0.1, batch_size=256)
 OPTIONS = dict(hybridize=False)  # --hybridize: compile the net, same numbers
 
-import d2lsoftmax as d2l
-from d2lsoftmax import cli, plotting
+from d2lsoftmax import cli, runs
 from d2lsoftmax.concise import sgd_trainer, softmax_loss, softmax_net
 
 num_outputs = 10  # the input size (784) is inferred by nn.Dense on the first batch
@@ -18,15 +17,8 @@ def model(args):
 
 
 def main(argv=None):
-    args = cli.chapter_parser(SECTION, __doc__, options=OPTIONS, **DEFAULTS).parse_args(argv)
-    d2l.set_seed(args.seed)
-    train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size)
-    net, loss, how = model(args)
-    records = d2l.train_ch3(net, train_iter, test_iter, loss, args.num_epochs,
-                            args.batch_size, **how)
-    plotting.plot_history(records, cli.out_path(args, SECTION, 'curves'), __doc__.split(':')[0])
-    d2l.predict_ch3(net, test_iter, path=cli.out_path(args, SECTION, 'predictions'))
-    return records
+    """Train with the book's settings: epoch lines, curves and predictions (runs.chapter_main)."""
+    return runs.chapter_main(SECTION, argv)
 
 
 if __name__ == '__main__':

@@ -52,3 +52,24 @@ def train_chapter(section, seed=0, loader=load_data_fashion_mnist, train=train_c
     result = train(net, train_iter, test_iter, loss, args.num_epochs, args.batch_size,
                    **how, **kwargs)
     return result, net
+
+
+def chapter_main(section, argv=None):
+    """A training chapter as a program: the book's run, its curves, its predictions.
+
+    Parses the chapter's options, trains exactly as train_chapter does (printing
+    the book's epoch lines), saves the per-epoch curves and shows true against
+    predicted labels. Returns the EpochRecords.
+    """
+    from . import cli, plotting
+    from .training import predict_ch3
+    module = chapter_module(section)
+    args = cli.chapter_options_parser(module).parse_args(argv)
+    options = {**module.DEFAULTS, **getattr(module, 'OPTIONS', {})}
+    records, net = train_chapter(section, args.seed, verbose=True,
+                                 **{name: getattr(args, name) for name in options})
+    plotting.plot_history(records, cli.out_path(args, section, 'curves'),
+                          module.__doc__.split(':')[0])
+    _, test_iter = load_data_fashion_mnist(args.batch_size)  # arrays are cached: no re-read
+    predict_ch3(net, test_iter, path=cli.out_path(args, section, 'predictions'))
+    return records
