@@ -4,6 +4,7 @@ The book's pipeline (gluon ``FashionMNIST`` + ``DataLoader`` + ``ToTensor``) is
 reproduced batch for batch, but without per-sample transforms or worker
 processes: the images stay in memory as uint8 and each batch is converted once.
 """
+import contextlib
 import gzip
 import hashlib
 import http.client
@@ -58,11 +59,15 @@ class DataError(RuntimeError):
 
 # ---------------------------------------------------------------- idx files
 
+def _is_gzip(path):
+    """True when the file starts with gzip's magic bytes (whatever its name says)."""
+    with open(path, 'rb') as f:
+        return f.read(2) == b'\x1f\x8b'
+
+
 def _read_bytes(path):
     """The file's content, gunzipped when it is gzip (by its magic, not its name)."""
-    with open(path, 'rb') as f:
-        head = f.read(2)
-    if head != b'\x1f\x8b':
+    if not _is_gzip(path):
         with open(path, 'rb') as f:
             return f.read()
     try:
@@ -137,8 +142,11 @@ def read_split(directory, split, verify=True):
     for base, path in ((images_base, images_path), (labels_base, labels_path)):
         if path is None:
             raise DataError(f'{directory}: {base}[.gz] is missing.')
-    images = read_idx(images_path, SHA256[images_base] if verify else None)
-    labels = read_idx(labels_path, SHA256[labels_base] if verify else None)
+    if verify:
+        images = _read_known(images_path, images_base)
+        labels = _read_known(labels_path, labels_base)
+    else:
+        images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim != 3 or images.shape[1:] != (28, 28):
         raise DataError(f'{images_path}: images of shape {images.shape[1:]}, '
                         'expected 28x28 (an idx3 file).')
@@ -151,6 +159,53 @@ def read_split(directory, split, verify=True):
         raise DataError(f'{labels_path}: label {labels.max()} out of range 0-9.')
     # The layout gluon's FashionMNIST gives: (N, H, W, C) uint8, int32 labels.
     return images.reshape(-1, 28, 28, 1), labels.astype(np.int32)
+
+
+# ------------------------------------------------------- decompressed copies
+
+def unpacked_path(base):
+    """Where the verified, decompressed copy of `base` is kept, beside gluon's downloads."""
+    return os.path.join(cache_dir(), 'unpacked', base)
+
+
+def _read_known(path, base):
+    """One of the four Fashion-MNIST files, verified; a .gz is decompressed only once.
+
+    Gunzipping the training images takes 0.2 s, most of a run's reading time, so
+    the first read of a .gz leaves a decompressed copy in the cache folder. Later
+    reads use the copy; it is checked against the same SHA-256 each time, and one
+    that fails is ignored and rewritten.
+    """
+    if not _is_gzip(path):
+        return read_idx(path, SHA256[base])
+    copy = unpacked_path(base)
+    if os.path.isfile(copy):
+        try:
+            return read_idx(copy, SHA256[base])
+        except (DataError, OSError):
+            pass  # damaged, stale or unreadable: the .gz below is the source of truth
+    content = _read_bytes(path)
+    array = parse_idx(content, path, SHA256[base])
+    _write_quietly(copy, content)
+    return array
+
+
+def _write_quietly(path, content):
+    """Write `path` atomically (temp file, rename); a read-only or full disk only costs speed."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + '.', suffix='.part',
+                                   dir=os.path.dirname(path))
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(content)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; it is public data
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
 
 
 # ---------------------------------------------------------- where the data is

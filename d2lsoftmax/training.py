@@ -87,7 +87,7 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
         raise ValueError('train_ch3 needs either trainer=, or both params= and lr=.')
     records = []
     for epoch in range(1, num_epochs + 1):
-        batch_losses, y_hats, ys, n = [], [], [], 0
+        batch_losses, y_hats, ys = [], [], []
         for X, y in train_iter:
             with autograd.record():
                 y_hat = net(X)
@@ -100,12 +100,14 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
             batch_losses.append(l)  # kept on the device: no host read per batch
             y_hats.append(y_hat)
             ys.append(y)
-            n += y.size
+        if not ys:
+            raise ValueError('train_ch3: the training iterator yielded no examples.')
         losses = _host_read(batch_losses)
         _check_finite(losses, epoch, lr if trainer is None else trainer.learning_rate)
         test_acc = evaluate_accuracy(test_iter, net)
         # Counts are exact integers, so one count over the epoch equals the book's sum.
-        correct = _correct(nd.concat(*y_hats, dim=0), nd.concat(*ys, dim=0)).asscalar()
+        y = nd.concat(*ys, dim=0)  # (num_examples,): n is read once, not per batch
+        correct, n = _correct(nd.concat(*y_hats, dim=0), y).asscalar(), len(y)
         record = EpochRecord(epoch, float(_book_sum(losses) / n), float(correct) / n,
                              float(test_acc))
         if verbose:

@@ -59,6 +59,15 @@ def test_wrongly_shaped_input_gets_a_clear_error(make_net):
         net(nd.zeros((4, 1, 32, 32)))
 
 
+def test_an_empty_training_iterator_is_a_clear_error():
+    """No batches is a ValueError saying so, not MXNet's failure to concat nothing."""
+    _, test_iter = small_iters()
+    W, b = scratch.init_params()
+    with pytest.raises(ValueError, match='training iterator yielded no examples'):
+        d2l.train_ch3(scratch.softmax_regression(W, b), [], test_iter,
+                      scratch.cross_entropy, 1, 256, [W, b], 0.1)
+
+
 def test_train_ch3_needs_params_and_lr_or_a_trainer():
     with pytest.raises(ValueError, match='trainer=.*params= and lr='):
         d2l.train_ch3(None, [], [], None, 1, 256, params=[nd.zeros(1)])
