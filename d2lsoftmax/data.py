@@ -333,7 +333,7 @@ class FashionMNISTIter:
             yield self._batch(self.images[idx], self.labels[idx])
 
     def _batch(self, images, labels):
-        y = nd.from_numpy(np.ascontiguousarray(labels))  # (b,) int32, zero-copy
+        y = nd.from_numpy(np.array(labels))  # (b,) int32, an own copy: the cache stays intact
         if self.resize:  # what transforms.Resize then ToTensor do, on the whole batch
             X = nd.from_numpy(np.ascontiguousarray(images))  # (b, 28, 28, 1) uint8
             return nd.image.to_tensor(nd.image.resize(X, self.resize)), y

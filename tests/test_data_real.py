@@ -87,6 +87,18 @@ def test_test_set_in_order_with_last_partial_batch(real_data):
     assert np.array_equal(X, images.transpose(0, 3, 1, 2).astype(np.float32) / 255)
 
 
+def test_editing_a_batch_in_place_leaves_the_data_set_intact(real_data):
+    """A batch is the caller's own: changing it in place changes no later pass or split."""
+    labels = data.load_arrays('test')[1].copy()
+    _, test_iter = d2lsoftmax.load_data_fashion_mnist(BATCH)
+    for X, y in test_iter:
+        X[:] = -1  # NDArray writes go straight to the memory behind the batch
+        y[:] = 99
+    assert np.array_equal(data.load_arrays('test')[1], labels)
+    X, y = next(iter(test_iter))
+    assert np.array_equal(y.asnumpy(), labels[:BATCH]) and X.min() >= 0
+
+
 def test_train_passes_are_shuffled_permutations(real_data):
     """Two passes over train: different orders, each the whole set, the same multiset."""
     images, labels = data.load_arrays('train')
