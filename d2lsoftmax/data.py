@@ -65,9 +65,12 @@ def _is_gzip(path):
         return f.read(2) == b'\x1f\x8b'
 
 
-def _read_bytes(path):
-    """The file's content, gunzipped when it is gzip (by its magic, not its name)."""
-    if not _is_gzip(path):
+def _read_bytes(path, gz=None):
+    """The file's content, gunzipped when it is gzip (by its magic, not its name).
+
+    `gz` is what the caller already knows of the magic (None: look at the file).
+    """
+    if not (_is_gzip(path) if gz is None else gz):
         with open(path, 'rb') as f:
             return f.read()
     try:
@@ -184,7 +187,7 @@ def _read_known(path, base):
             return read_idx(copy, SHA256[base])
         except (DataError, OSError):
             pass  # damaged, stale or unreadable: the .gz below is the source of truth
-    content = _read_bytes(path)
+    content = _read_bytes(path, gz=True)  # the magic was read above
     array = parse_idx(content, path, SHA256[base])
     _write_quietly(copy, content)
     return array
