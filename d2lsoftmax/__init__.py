@@ -1,14 +1,46 @@
 """d2lsoftmax: the MXNet/Gluon classification chapters of Dive into Deep Learning, runnable today.
 
-`import d2lsoftmax as d2l` gives the names the book's code uses from `d2lzh`.
+`import d2lsoftmax as d2l` gives the names the book's code uses from `d2lzh`, with
+d2lzh's signatures. They are loaded on first use, so `import d2lsoftmax` (and the
+`d2lsoftmax list` command) does not pay for `import mxnet` until a name needs it.
 """
-from . import concise, data, scratch, stable, training
-from .data import (DataError, FashionMNISTIter, get_fashion_mnist_labels,
-                   load_data_fashion_mnist)
-from .plotting import (plt, set_figsize, show_fashion_mnist, show_images,
-                       use_svg_display)
-from .scratch import sgd
-from .training import (EpochRecord, TrainingDiverged, evaluate_accuracy, predict_ch3,
-                       set_seed, train_ch3)
+import importlib
 
 __version__ = '0.1.0'
+
+# name -> the module that defines it
+_NAMES = {
+    # data
+    'DataError': 'data', 'FashionMNISTIter': 'data', 'get_fashion_mnist_labels': 'data',
+    'load_data_fashion_mnist': 'data',
+    # linear regression (3.2, 3.3, 3.12, 3.16)
+    'data_iter': 'linear', 'linreg': 'linear', 'squared_loss': 'linear',
+    # softmax regression and the training loop (3.6, 3.7, 3.9, 3.10, 3.13)
+    'sgd': 'scratch', 'EpochRecord': 'training', 'TrainingDiverged': 'training',
+    'evaluate_accuracy': 'training', 'predict_ch3': 'training', 'set_seed': 'training',
+    'train_ch3': 'training',
+    # figures
+    'plt': 'plotting', 'set_figsize': 'plotting', 'semilogy': 'plotting',
+    'show_fashion_mnist': 'plotting', 'show_images': 'plotting',
+    'use_svg_display': 'plotting', 'plot_history': 'plotting',
+}
+_SUBMODULES = {'book', 'checkpoint', 'concise', 'data', 'evaluation', 'experiment', 'linear',
+               'models', 'optimizers', 'parallel', 'plotting', 'regularization', 'runs',
+               'schedules', 'scratch', 'search', 'sections', 'seeds', 'stable', 'training'}
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name):
+    """Import the module defining `name` on first use (PEP 562), then keep the value."""
+    if name in _NAMES:
+        value = getattr(importlib.import_module(f'{__name__}.{_NAMES[name]}'), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f'{__name__}.{name}')
+    else:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_NAMES) | _SUBMODULES)

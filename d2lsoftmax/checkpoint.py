@@ -14,8 +14,9 @@ import numpy as np
 from mxnet import nd
 from mxnet.base import MXNetError
 
-from .experiment import kind
-from .runs import chapter_args, chapter_module
+from . import models
+from .models import kind
+from .sections import chapter, chapter_args
 
 FORMAT = 'd2lsoftmax-params'
 VERSION = 1
@@ -94,8 +95,7 @@ def check_path(path, model_kind):
 
 def chapter_kind(section):
     """'scratch' or 'concise': what chapter `section`'s model is (built once to see)."""
-    module = chapter_module(section)
-    return kind(module.model(chapter_args(module))[2])
+    return chapter(section).kind
 
 
 def save(path, net, how, section, args, settings=None):
@@ -218,13 +218,14 @@ def load(path):
     """Rebuild the saved chapter's model and load `path` into it: (net, how, meta)."""
     meta = read_meta(path)
     try:
-        module = chapter_module(meta['section'])
+        found = chapter(meta['section'])
     except ValueError as e:
         raise CheckpointError(f'{path}: saved from chapter {meta["section"]}, which this '
                               f'd2lsoftmax does not have ({e}).') from None
-    known = set(module.DEFAULTS) | set(getattr(module, 'OPTIONS', {}))
-    args = chapter_args(module, **{k: v for k, v in meta['chapter_args'].items() if k in known})
-    net, _, how = module.model(args)
+    known = set(found.defaults) | set(found.options)
+    args = chapter_args(found.section,
+                        **{k: v for k, v in meta['chapter_args'].items() if k in known})
+    net, _, how = models.build(found.section, args)
     if kind(how) != meta['kind']:
         raise CheckpointError(f'{path}: saved as a {meta["kind"]} model, but chapter '
                               f'{meta["section"]} now builds a {kind(how)} one.')

@@ -1,14 +1,14 @@
-"""The `d2lsoftmax` command: list the chapters, run one; shared chapter options."""
-import argparse
-import ast
-import importlib
-import importlib.util
-import os
-import pkgutil
-import sys
-from functools import lru_cache
+"""The `d2lsoftmax` command: list the chapters, run one, experiments; shared chapter options.
 
-from .data import DataError
+The top layer: it imports the library, never the other way round. Every command
+imports what it uses when it uses it, so `list` and `--help` never load MXNet.
+"""
+import argparse
+import os
+import runpy
+import sys
+
+from . import sections
 
 PROG = 'd2lsoftmax'
 
@@ -43,7 +43,7 @@ def chapter_parser(section, description, options=None, num_epochs=None, lr=None,
     switch (e.g. hybridize=False), a number an option taking a value (num_hiddens=256).
     """
     parser = Parser(prog=f'{PROG} run {section}', description=description,
-                                     epilog=EXPERIMENT_EPILOG if lr is not None else None)
+                    epilog=EXPERIMENT_EPILOG if lr is not None else None)
     for name, default in (options or {}).items():
         flag = '--' + name.replace('_', '-')
         if isinstance(default, bool):
@@ -74,13 +74,40 @@ EXPERIMENT_EPILOG = (
     '.params concise).')
 
 
+def chapter_options_parser(section):
+    """The parser of a training chapter: chapter_parser with its book settings and options."""
+    found = sections.training_chapter(section)
+    return chapter_parser(section, found.title, found.options, **found.defaults)
+
+
+def in_notebook():
+    """True inside a Jupyter kernel, whose sys.argv is the kernel's, not the reader's."""
+    return 'ipykernel' in sys.modules
+
+
+def parse_chapter_args(parser, argv=None):
+    """A chapter's arguments: its defaults in Jupyter, else the command line (or `argv`)."""
+    if argv is None and in_notebook():
+        return parser.parse_args([])
+    return parser.parse_args(argv)
+
+
 def out_path(args, section, name):
     """Where a chapter saves figure `name`: <out>/<section>_<name>.png."""
     return os.path.join(args.out, f'{section}_{name}.png')
 
 
+def user_error_types():
+    """The exceptions that mean a user's mistake (bad file, data, setting), not a bug."""
+    from .checkpoint import CheckpointError
+    from .data import DataError
+    from .training import TrainingDiverged
+    return DataError, TrainingDiverged, CheckpointError, ValueError
+
+
 def script(main, argv=None):
     """Run a chapter's main() as a program: user errors become one message and exit 1."""
+    from .data import DataError
     from .training import TrainingDiverged
     try:
         return main(argv)
@@ -99,38 +126,26 @@ def _quiet_broken_pipe():
 
 # ------------------------------------------------------------------ chapters
 
-def _chapters_package():
-    import d2lsoftmax.chapters as pkg
-    return pkg
+CHAPTERS_PACKAGE = 'd2lsoftmax.chapters'
 
 
-def _module_facts(name):
-    """SECTION and the docstring's first line of a chapter module, read without importing it."""
-    origin = importlib.util.find_spec(f'{_chapters_package().__name__}.{name}').origin
-    with open(origin, encoding='utf-8') as f:
-        tree = ast.parse(f.read())
-    section = None
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == 'SECTION'
-                                                 for t in node.targets):
-            section = ast.literal_eval(node.value)
-    doc = (ast.get_docstring(tree) or '').strip().splitlines()
-    return section, doc[0] if doc else ''
-
-
-def _section_key(section):
-    return [int(p) if p.isdigit() else p for p in section.replace('.', ' ').split()]
-
-
-@lru_cache(maxsize=None)
 def chapters():
-    """{section: (module name, title)} of every chapter script, in book order (read once)."""
-    found = {}
-    for info in pkgutil.iter_modules(_chapters_package().__path__):
-        section, title = _module_facts(info.name)
-        if section:
-            found[section] = (info.name, title)
-    return dict(sorted(found.items(), key=lambda kv: _section_key(kv[0])))
+    """{section: (script module name, title)} of every chapter, in book order."""
+    return {c.section: (c.script, c.title) for c in sections.CHAPTERS}
+
+
+def run_chapter_script(section, argv):
+    """Run chapter `section`'s script top to bottom as a program, with `argv` as its options.
+
+    User errors (missing data, a diverged run) become one line on stderr and exit 1.
+    """
+    module = f'{CHAPTERS_PACKAGE}.{sections.chapter(section).script}'
+    saved = sys.argv
+    sys.argv = [f'{PROG} run {section}'] + list(argv)
+    try:
+        script(lambda _: runpy.run_module(module, run_name='__main__', alter_sys=True))
+    finally:
+        sys.argv = saved
 
 
 def main(argv=None):
@@ -163,7 +178,7 @@ def _main(argv):
     known = chapters()
     if args.command == 'list':
         for section, (name, title) in known.items():
-            print(f'{section:<6} {title}')
+            print(f'{section:<13} {title}')
         return 0
     if args.section in (None, '-h', '--help'):
         print(f'usage: {PROG} run SECTION [options]; sections: {", ".join(known)}',
@@ -173,11 +188,10 @@ def _main(argv):
         print(f'{PROG}: error: no chapter {args.section!r}; choose one of '
               f'{", ".join(known)} (see `{PROG} list`)', file=sys.stderr)
         return 2
-    module = importlib.import_module(f'{_chapters_package().__name__}.{known[args.section][0]}')
     extra, rest = run_experiment_parser().parse_known_args(rest)
     if experiment_requested(extra):
-        return user_errors(experiment_command, module, extra, rest)
-    script(module.main, rest)
+        return user_errors(experiment_command, args.section, extra, rest)
+    run_chapter_script(args.section, rest)
     return 0
 
 
@@ -207,7 +221,7 @@ def _list_of(kind):
 
 def add_experiment_options(parser, wd=True):
     """Options that change how any training chapter trains (see d2lsoftmax.experiment)."""
-    from .optimizers import INITIALIZERS, OPTIMIZERS
+    from .sections import INITIALIZERS, OPTIMIZERS
     group = parser.add_argument_group('experiment options')
     if wd:
         group.add_argument('--wd', type=_non_negative, default=0.0, metavar='LAMBD',
@@ -248,58 +262,50 @@ def experiment_requested(extra):
             or extra.init is not None)
 
 
-def chapter_options_parser(module):
-    """The parser module.main builds: chapter_parser with its DEFAULTS and OPTIONS."""
-    return chapter_parser(module.SECTION, module.__doc__, getattr(module, 'OPTIONS', {}),
-                          **module.DEFAULTS)
-
-
 def user_errors(command, *args):
     """Run a command; a user's mistake (bad option, file, data) is one line and exit status 1."""
-    from .checkpoint import CheckpointError
-    from .training import TrainingDiverged
     try:
         return command(*args) or 0
-    except (DataError, TrainingDiverged, CheckpointError, ValueError) as e:
+    except user_error_types() as e:
         print(f'{PROG}: error: {e}', file=sys.stderr)
         return 1
 
 
-def experiment_command(module, extra, rest):
+def experiment_command(section, extra, rest):
     """`run SECTION` with experiment options: one run with figures, or a run per seed."""
-    from . import experiment, seeds
-    if not hasattr(module, 'model'):
-        raise ValueError(f'chapter {module.SECTION} trains no model; --seeds, --wd, --lr-decay, '
+    found = sections.chapter(section)
+    if found.kind is None:
+        raise ValueError(f'chapter {section} trains no model; --seeds, --wd, --lr-decay, '
                          '--optimizer, --init and --save-params need a training chapter (see '
                          f'`{PROG} list`)')
-    args = chapter_options_parser(module).parse_args(rest)
-    options = {**getattr(module, 'OPTIONS', {}), **module.DEFAULTS}
-    overrides = {k: getattr(args, k) for k in options}
+    args = chapter_options_parser(section).parse_args(rest)
+    overrides = {k: getattr(args, k) for k in {**found.options, **found.defaults}}
     settings = settings_from(extra)
-    experiment.check(module.SECTION, settings)
+    from . import experiment, seeds
+    experiment.check(section, settings)
     if extra.seeds is None:
         if extra.jobs is not None:
             raise ValueError('--jobs runs several seeds at once: give --seeds too '
                              '(e.g. --seeds 0-9)')
-        experiment.run_and_report(module.SECTION, args.seed, settings, args.out,
+        experiment.run_and_report(section, args.seed, settings, args.out,
                                   extra.save_params, **overrides)
         return 0
     if extra.save_params is not None:
         raise ValueError('--save-params saves the model of one run; drop --seeds (use --seed N)')
     chosen = seeds.parse_seeds(extra.seeds)
-    print(f'chapter {module.SECTION}: {len(chosen)} runs (seeds {extra.seeds}), '
+    print(f'chapter {section}: {len(chosen)} runs (seeds {extra.seeds}), '
           + ', '.join(f'{k}={v}' for k, v in {**overrides, **settings.changed()}.items()))
-    runs = seeds.run_seeds(module.SECTION, chosen, settings, extra.jobs or 1,
+    runs = seeds.run_seeds(section, chosen, settings, extra.jobs or 1,
                            on_done=lambda seed, records: print(seeds.seed_line(seed, records),
                                                                flush=True),
                            **overrides)
-    print('\n'.join(seeds.report(module.SECTION, runs, settings, **overrides)))
+    print('\n'.join(seeds.report(section, runs, settings, **overrides)))
     return 0
 
 
 def search_parser(sub):
     """The `search` subcommand's options."""
-    from .search import DEFAULT_GRID, DEFAULT_SECTION
+    from .sections import DEFAULT_GRID, SEARCH_SECTION as DEFAULT_SECTION
     p = sub.add_parser('search', help='grid search with k-fold CV on the training set',
                        description='Grid search with k-fold cross-validation inside the '
                        'training set; the best configuration is retrained on all of it '

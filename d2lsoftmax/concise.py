@@ -62,3 +62,18 @@ def mlp_net(num_hiddens=NUM_HIDDENS, num_outputs=NUM_OUTPUTS, sigma=0.01,
     net.add(nn.Dense(num_hiddens, activation='relu'),  # (batch_size, num_hiddens)
             nn.Dense(num_outputs))  # (batch_size, num_outputs), no softmax layer
     return finish_net(net, sigma, num_inputs, hybridize)
+
+
+# ------------------------------------------------------------ dropout (book section 3.13)
+
+def dropout_net(num_hiddens=NUM_HIDDENS, drop_prob1=0.2, drop_prob2=0.5,
+                num_outputs=NUM_OUTPUTS, sigma=0.01, num_inputs=NUM_INPUTS, hybridize=False):
+    """Dense(256, relu), Dropout, Dense(256, relu), Dropout, Dense(10): the book's 3.13 net.
+
+    nn.Dropout drops only while training (inside autograd.record()).
+    """
+    net = sequential(hybridize)
+    net.add(nn.Dense(num_hiddens, activation='relu'), nn.Dropout(drop_prob1),
+            nn.Dense(num_hiddens, activation='relu'), nn.Dropout(drop_prob2),
+            nn.Dense(num_outputs))
+    return finish_net(net, sigma, num_inputs, hybridize)

@@ -6,7 +6,7 @@ from mxnet import nd
 
 from .checkpoint import named_params
 from .data import TEXT_LABELS
-from .experiment import kind
+from .models import kind
 
 NUM_CLASSES = len(TEXT_LABELS)
 

@@ -10,9 +10,11 @@ from collections import namedtuple
 from dataclasses import asdict, dataclass
 from typing import Optional
 
-from . import optimizers, regularization, schedules
+from . import models, optimizers, regularization, schedules
 from .data import load_data_fashion_mnist
-from .runs import chapter_args, chapter_module, train_chapter
+from .models import kind
+from .runs import train_chapter
+from .sections import chapter_args
 from .training import train_ch3
 
 Trained = namedtuple('Trained', 'records net how')
@@ -42,11 +44,6 @@ class Settings:
         default = Settings()
         return {k: v for k, v in asdict(self).items() if v != getattr(default, k)
                 and not (k == 'lr_decay_every' and self.lr_decay is None)}
-
-
-def kind(how):
-    """'scratch' when `how` holds the model's params (our own sgd), else 'concise'."""
-    return 'scratch' if 'params' in how else 'concise'
 
 
 def _apply_scratch(settings, loss, how, steps_per_epoch):
@@ -95,8 +92,7 @@ def apply(settings, net, loss, how, steps_per_epoch):
 
 def check(section, settings):
     """Raise the ValueError `apply` would, before any data is read (builds a throwaway model)."""
-    module = chapter_module(section)
-    net, loss, how = module.model(chapter_args(module))
+    net, loss, how = models.build(section)
     apply(settings, net, loss, how, steps_per_epoch=1)
 
 
@@ -128,7 +124,7 @@ def run_and_report(section, seed=0, settings=Settings(), out='out', save_params=
     trained = train(section, seed, settings, verbose=True, **overrides)
     title = f'chapter {section}' + ''.join(f', {k}={v}' for k, v in settings.changed().items())
     plotting.plot_history(trained.records, os.path.join(out, f'{section}_curves.png'), title)
-    args = chapter_args(chapter_module(section), seed, **overrides)
+    args = chapter_args(section, seed, **overrides)
     _, test_iter = load_data_fashion_mnist(args.batch_size)
     evaluation.report(trained.net, trained.how, test_iter, out, section)
     if save_params:

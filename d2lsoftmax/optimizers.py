@@ -1,6 +1,8 @@
 """Optimizers and initialisers for the concise (Gluon) models, by name."""
 from mxnet import gluon, init
 
+from . import sections
+
 # name -> (MXNet optimizer, its extra arguments); lr is given separately.
 OPTIMIZERS = {
     'sgd': ('sgd', {}),  # the book's minibatch SGD
@@ -13,6 +15,9 @@ INITIALIZERS = {
     'normal': lambda: init.Normal(sigma=0.01),
     'xavier': lambda: init.Xavier(),
 }
+
+
+assert tuple(OPTIMIZERS) == sections.OPTIMIZERS and tuple(INITIALIZERS) == sections.INITIALIZERS
 
 
 def check_name(name, choices, what):

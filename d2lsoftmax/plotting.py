@@ -66,15 +66,32 @@ def _to_image(img):
 
 
 def show_fashion_mnist(images, labels):
-    """Plot Fashion-MNIST images in one row, each titled by its label (the book's helper)."""
+    """Plot Fashion-MNIST images in one row, each titled by its label (the book's helper).
+
+    Returns None, as d2lzh's does: Jupyter's inline backend then shows the figure
+    once, at the end of the cell (a returned Figure would be drawn a second time).
+    """
     use_svg_display()
-    fig, figs = plt.subplots(1, len(images), figsize=(12, 12), squeeze=False)
+    _, figs = plt.subplots(1, len(images), figsize=(12, 12), squeeze=False)
     for f, img, lbl in zip(figs[0], images, labels):
         f.imshow(_to_image(img))
         f.set_title(lbl)
         f.axes.get_xaxis().set_visible(False)
         f.axes.get_yaxis().set_visible(False)
-    return fig
+
+
+def semilogy(x_vals, y_vals, x_label, y_label, x2_vals=None, y2_vals=None,
+             legend=None, figsize=(3.5, 2.5)):
+    """Plot y (and optionally y2) on a log scale against x: d2lzh's helper of 3.11-3.16."""
+    set_figsize(figsize)
+    fig = plt.figure()
+    plt.xlabel(x_label)
+    plt.ylabel(y_label)
+    plt.semilogy(x_vals, y_vals)
+    if x2_vals and y2_vals:
+        plt.semilogy(x2_vals, y2_vals, linestyle=':')
+        plt.legend(legend)
+    finish(fig)  # inline once in Jupyter; in a terminal nothing to save, nothing printed
 
 
 def show_images(imgs, num_rows, num_cols, scale=2, titles=None):

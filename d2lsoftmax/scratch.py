@@ -1,7 +1,7 @@
 """Softmax regression from scratch (book section 3.6): plain `nd` ops and `attach_grad`."""
 import math
 
-from mxnet import nd
+from mxnet import autograd, nd
 
 NUM_INPUTS, NUM_OUTPUTS = 784, 10  # 28 * 28 pixels in, 10 classes out
 
@@ -99,4 +99,53 @@ def mlp(W1, b1, W2, b2):
         check_input(X, num_inputs)
         H = relu(nd.dot(X.reshape((-1, num_inputs)), W1) + b1)  # (batch_size, num_hiddens)
         return nd.dot(H, W2) + b2  # (batch_size, num_outputs)
+    return net
+
+
+# ------------------------------------------------------- dropout (book section 3.13)
+
+def dropout(X, drop_prob):
+    """Zero each entry of X with probability drop_prob, scale the rest by 1 / (1 - drop_prob).
+
+    The expectation of each entry is unchanged, so nothing needs rescaling at test time.
+    """
+    if not 0 <= drop_prob <= 1:
+        raise ValueError(f'drop_prob must be in [0, 1], got {drop_prob}')
+    keep_prob = 1 - drop_prob
+    if keep_prob == 0:  # everything dropped; 0 / 0 below would be nan
+        return X.zeros_like()
+    mask = nd.random.uniform(0, 1, X.shape) < keep_prob  # (same shape as X) of 0s and 1s
+    return mask * X / keep_prob
+
+
+def init_dropout_params(num_inputs=NUM_INPUTS, num_hiddens1=NUM_HIDDENS,
+                        num_hiddens2=NUM_HIDDENS, num_outputs=NUM_OUTPUTS, sigma=0.01):
+    """[W1, b1, W2, b2, W3, b3] of the book's two-hidden-layer MLP, all attach_grad."""
+    sizes = [num_inputs, num_hiddens1, num_hiddens2, num_outputs]
+    params = []
+    for fan_in, fan_out in zip(sizes, sizes[1:]):
+        params += [nd.random.normal(scale=sigma, shape=(fan_in, fan_out)), nd.zeros(fan_out)]
+    for param in params:
+        param.attach_grad()
+    return params
+
+
+def dropout_mlp(W1, b1, W2, b2, W3, b3, drop_prob1=0.2, drop_prob2=0.5):
+    """net(X): two ReLU layers, each followed by dropout while training, then logits.
+
+    autograd.is_training() is true only inside autograd.record(): evaluation sees the
+    whole network, as the book's 3.13 net does.
+    """
+    num_inputs = W1.shape[0]
+
+    def net(X):
+        check_input(X, num_inputs)
+        X = X.reshape((-1, num_inputs))
+        H1 = (nd.dot(X, W1) + b1).relu()  # (batch_size, num_hiddens1)
+        if autograd.is_training():
+            H1 = dropout(H1, drop_prob1)
+        H2 = (nd.dot(H1, W2) + b2).relu()  # (batch_size, num_hiddens2)
+        if autograd.is_training():
+            H2 = dropout(H2, drop_prob2)
+        return nd.dot(H2, W3) + b3  # (batch_size, num_outputs)
     return net

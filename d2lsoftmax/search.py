@@ -17,11 +17,9 @@ import numpy as np
 from . import parallel
 from .data import FashionMNISTIter, load_arrays
 from .experiment import Settings, check, train
-from .runs import chapter_args, chapter_module
+from .sections import DEFAULT_GRID, SEARCH_SECTION, chapter_args, training_chapter
 
-DEFAULT_SECTION = '3.10'  # the concise MLP: all four axes once it has a num_hiddens option
-DEFAULT_GRID = {'lr': [0.01, 0.1, 0.5], 'num_hiddens': [50, 100, 200],
-                'wd': [1e-4, 1e-3, 1e-2], 'batch_size': [64, 128, 256]}
+DEFAULT_SECTION = SEARCH_SECTION  # the concise MLP: it has all four axes
 AXES = ('lr', 'num_hiddens', 'wd', 'batch_size', 'num_epochs')  # what a grid may vary
 SETTINGS_AXES = ('wd',)  # axes that are experiment Settings, not chapter options
 
@@ -40,10 +38,8 @@ class Spec:
 
 def chapter_axes(section):
     """The grid axes chapter `section` can vary: its options plus wd."""
-    module = chapter_module(section)
-    if not hasattr(module, 'model'):
-        raise ValueError(f'chapter {section} trains no model: nothing to search')
-    options = set(module.DEFAULTS) | set(getattr(module, 'OPTIONS', {}))
+    found = training_chapter(section)
+    options = set(found.defaults) | set(found.options)
     return [a for a in AXES if a in options or a in SETTINGS_AXES]
 
 
@@ -260,7 +256,7 @@ def retrain_best(spec, config, verbose=True):
 
 def best_args(spec, config):
     """The chapter's argument namespace for `config` (what checkpoint.save records)."""
-    return chapter_args(chapter_module(spec.section), spec.seed, **split_config(config)[0])
+    return chapter_args(spec.section, spec.seed, **split_config(config)[0])
 
 
 def describe(config):

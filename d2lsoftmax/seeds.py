@@ -13,7 +13,7 @@ import numpy as np
 
 from . import parallel
 from .experiment import Settings, check, train
-from .runs import chapter_module
+from .sections import training_chapter
 from .training import EPOCH_LINE
 
 COLUMNS = ('loss', 'train_acc', 'test_acc')
@@ -113,18 +113,18 @@ def parse_book_logs(text):
     return figures
 
 
-def _settings_differ(module, overrides, settings):
+def _settings_differ(chapter, overrides, settings):
     """What makes this run other than the book's (the chapter's defaults), as text; '' if none."""
     changed = [f'{k}={v}' for k, v in settings.changed().items()]
     for key, value in overrides.items():
-        default = {**getattr(module, 'OPTIONS', {}), **module.DEFAULTS}.get(key)
+        default = {**chapter.options, **chapter.defaults}.get(key)
         if key == 'num_epochs' or isinstance(default, bool):
             continue
         if value != default:
             changed.append(f'{key}={value} (book: {default})')
-    epochs = overrides.get('num_epochs', module.DEFAULTS['num_epochs'])
-    if epochs > module.DEFAULTS['num_epochs']:
-        changed.append(f'num_epochs={epochs} (book: {module.DEFAULTS["num_epochs"]})')
+    epochs = overrides.get('num_epochs', chapter.defaults['num_epochs'])
+    if epochs > chapter.defaults['num_epochs']:
+        changed.append(f'num_epochs={epochs} (book: {chapter.defaults["num_epochs"]})')
     return ', '.join(changed)
 
 
@@ -152,7 +152,7 @@ def seed_line(seed, records):
 
 def report(section, runs, settings=Settings(), **overrides):
     """Lines: mean and std of each final column over the seeds, and the book's place in them."""
-    module = chapter_module(section)
+    chapter = training_chapter(section)
     finals = [records[-1] for records in runs.values()]
     stats = summarize(finals)
     widths = (10, 11, 10)
@@ -162,20 +162,20 @@ def report(section, runs, settings=Settings(), **overrides):
     lines = ['', f'{f"{len(finals)} seeds":<13}' + ''.join(
         f'{h:>{w}}' for h, w in zip(('loss', 'train acc', 'test acc'), widths)),
         row('mean', 0), row('std', 1)]
-    return lines + book_comparison(module, section, finals, stats, settings, overrides)
+    return lines + book_comparison(chapter, section, finals, stats, settings, overrides)
 
 
-def book_comparison(module, section, finals, stats, settings, overrides):
+def book_comparison(chapter, section, finals, stats, settings, overrides):
     """Lines placing the book's published figures in this spread, or why they are skipped."""
     path = find_book_logs()
     if path is None:
         return ['', 'book comparison skipped: book_logs.md not found (looked at '
                 + ', '.join(book_logs_places()) + f'); set {BOOK_LOGS_ENV}=/path/to/book_logs.md']
-    differ = _settings_differ(module, overrides, settings)
+    differ = _settings_differ(chapter, overrides, settings)
     if differ:
         return ['', f'book comparison skipped: this run differs from the book ({differ})']
     num_epochs = finals[0].epoch
-    figures = book_figures(section, num_epochs, module.DEFAULTS['num_epochs'], path)
+    figures = book_figures(section, num_epochs, chapter.defaults['num_epochs'], path)
     if not figures:
         return ['', f'book comparison skipped: {path} has no figure for chapter {section} '
                 f'after {num_epochs} epochs']

@@ -18,6 +18,17 @@ EPOCH_LINE = 'epoch %d, loss %.4f, train acc %.3f, test acc %.3f'
 EpochRecord = namedtuple('EpochRecord', 'epoch loss train_acc test_acc')
 
 
+class History(list):
+    """The EpochRecords train_ch3 returns: a list that Jupyter does not echo.
+
+    The book's train_ch3 returns None, so a cell ending in it shows only the epoch
+    lines; `print(history)` or `list(history)` shows the records.
+    """
+
+    def _ipython_display_(self):
+        pass  # the epoch lines were printed already
+
+
 class TrainingDiverged(FloatingPointError):
     """The training loss became nan or inf: the parameters are no longer usable."""
 
@@ -81,11 +92,11 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
               params=None, lr=None, trainer=None, verbose=True):
     """Train with minibatch SGD (`sgd(params, lr, batch_size)` or `trainer.step`).
 
-    Prints the book's line per epoch and returns a list of EpochRecord.
+    Prints the book's line per epoch and returns the EpochRecords (a History).
     """
     if trainer is None and (params is None or lr is None):
         raise ValueError('train_ch3 needs either trainer=, or both params= and lr=.')
-    records = []
+    records = History()
     for epoch in range(1, num_epochs + 1):
         batch_losses, y_hats, ys = [], [], []
         for X, y in train_iter:
