@@ -7,6 +7,7 @@ DataLoader with ToTensor that `d2lzh.load_data_fashion_mnist` builds, and
 import contextlib
 import io
 import tempfile
+from functools import lru_cache
 
 from mxnet import nd
 from mxnet.gluon import data as gdata
@@ -27,20 +28,38 @@ class BookFashionMNIST(gdata.vision.FashionMNIST):
         self._label = labels  # int32 numpy, as gluon
 
 
-def load_data_fashion_mnist(batch_size, resize=None, num_workers=0, root=None):
-    """`d2lzh.load_data_fashion_mnist` on the same data: DataLoader + ToTensor per sample."""
-    transformer = []
-    if resize:
-        transformer += [gdata.vision.transforms.Resize(resize)]
-    transformer += [gdata.vision.transforms.ToTensor()]
-    transformer = gdata.vision.transforms.Compose(transformer)
-    mnist_train = BookFashionMNIST(*load_arrays('train', root))
-    mnist_test = BookFashionMNIST(*load_arrays('test', root))
-    train_iter = gdata.DataLoader(mnist_train.transform_first(transformer), batch_size,
-                                  shuffle=True, num_workers=num_workers)
-    test_iter = gdata.DataLoader(mnist_test.transform_first(transformer), batch_size,
-                                 shuffle=False, num_workers=num_workers)
+def load_data_fashion_mnist(batch_size, resize=None, num_workers=0, root=None, eager=False):
+    """`d2lzh.load_data_fashion_mnist` on the same data: DataLoader + ToTensor per sample.
+
+    eager=True applies the same per-sample transforms once, up front
+    (gluon's `transform_first(..., lazy=False)`), and keeps the transformed sets
+    for the next call: the batches are the same, without paying ToTensor every pass.
+    """
+    mnist_train = _transformed('train', resize, root, eager)
+    mnist_test = _transformed('test', resize, root, eager)
+    train_iter = gdata.DataLoader(mnist_train, batch_size, shuffle=True, num_workers=num_workers)
+    test_iter = gdata.DataLoader(mnist_test, batch_size, shuffle=False, num_workers=num_workers)
     return train_iter, test_iter
+
+
+def _transformed(split, resize, root, eager):
+    """The book's dataset of `split` with Resize (if asked) and ToTensor on each image."""
+    if eager:
+        return _eager_transformed(split, resize, root)
+    return BookFashionMNIST(*load_arrays(split, root)).transform_first(_transformer(resize))
+
+
+@lru_cache(maxsize=4)
+def _eager_transformed(split, resize, root):
+    """The same, transformed once (lazy=False) and kept for the process."""
+    dataset = BookFashionMNIST(*load_arrays(split, root))
+    return dataset.transform_first(_transformer(resize), lazy=False)
+
+
+def _transformer(resize):
+    """The book's transforms: Resize (optional), then ToTensor."""
+    transformer = [gdata.vision.transforms.Resize(resize)] if resize else []
+    return gdata.vision.transforms.Compose(transformer + [gdata.vision.transforms.ToTensor()])
 
 
 def train_ch3_lines(*args, **kwargs):

@@ -12,7 +12,6 @@ if 'ipykernel' not in sys.modules and not os.environ.get('DISPLAY') \
         and 'MPLBACKEND' not in os.environ:
     matplotlib.use('Agg')  # headless terminal: draw to files, plt.show() is a no-op
 from matplotlib import pyplot as plt  # noqa: E402  (exported as d2l.plt, as in the book)
-from d2l import mxnet as d2l_book  # noqa: E402  (the book's own generic helpers)
 
 from .data import get_fashion_mnist_labels  # noqa: E402
 
@@ -96,11 +95,31 @@ def semilogy(x_vals, y_vals, x_label, y_label, x2_vals=None, y2_vals=None,
 
 def show_images(imgs, num_rows, num_cols, scale=2, titles=None):
     """Plot a grid of images, optionally titled; returns the axes (d2lzh's signature)."""
-    axes = d2l_book.show_images([_to_image(img) for img in imgs], num_rows, num_cols,
-                                titles=titles, scale=scale)
+    _, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale),
+                           squeeze=False)
+    axes = axes.flatten()
+    for i, (ax, img) in enumerate(zip(axes, imgs)):
+        ax.imshow(_to_image(img))
+        ax.axes.get_xaxis().set_visible(False)
+        ax.axes.get_yaxis().set_visible(False)
+        if titles:
+            ax.set_title(titles[i])
     for ax in axes[len(imgs):]:
         ax.axis('off')  # unused cells of a grid that is not full
     return axes
+
+
+def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
+    """Label, scale and limit one matplotlib axes, with a grid (the d2l book's helper)."""
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_xscale(xscale)
+    axes.set_yscale(yscale)
+    axes.set_xlim(xlim)
+    axes.set_ylim(ylim)
+    if legend:
+        axes.legend(legend)
+    axes.grid()
 
 
 def label_grid(X, y, path=None, num_rows=2, num_cols=9):
@@ -132,8 +151,8 @@ def plot_history(records, path=None, title=None):
     ax_loss.plot(epochs, [r.loss for r in records], 'o-', label='train loss')
     ax_acc.plot(epochs, [r.train_acc for r in records], 'o-', label='train acc')
     ax_acc.plot(epochs, [r.test_acc for r in records], 's--', label='test acc')
-    d2l_book.set_axes(ax_loss, 'epoch', 'loss', None, None, 'linear', 'linear', ['train loss'])
-    d2l_book.set_axes(ax_acc, 'epoch', 'accuracy', None, None, 'linear', 'linear',
+    set_axes(ax_loss, 'epoch', 'loss', None, None, 'linear', 'linear', ['train loss'])
+    set_axes(ax_acc, 'epoch', 'accuracy', None, None, 'linear', 'linear',
                       ['train acc', 'test acc'])
     if title:
         fig.suptitle(title)

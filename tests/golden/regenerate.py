@@ -1,44 +1,193 @@
-"""Rewrite the golden 5-epoch logs: python tests/golden/regenerate.py [SECTION ...]
+"""Rewrite the golden epoch logs: python tests/golden/regenerate.py [--matrix] [SECTION ...]
 
-Each training chapter is run with its defaults under seed 0; the log gets a
-header recording the versions and machine it was made with. Regenerate only
-after a deliberate change (a dependency upgrade, a fix), and say why in the commit.
+Each training chapter is run with its defaults under seed 0, in a fresh process,
+and its five epoch lines are stored in tests/golden/RELEASE/SECTION.log as one
+block per numerics fingerprint (tests/golden/numerics.py). Without --matrix only
+the block of this machine as it is configured now is written; with --matrix
+every oneDNN ISA cap this CPU supports and oneDNN switched off are run too, and
+the runs with 1 and 2 OpenMP threads are checked to repeat their block exactly.
+Regenerate only after a deliberate change (a dependency upgrade, a fix), and say
+why in the commit.
 """
+import argparse
+import json
 import os
-import platform
+import subprocess
 import sys
 
-import mxnet
-import numpy
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import numerics  # noqa: E402
 
-from d2lsoftmax import runs
-from d2lsoftmax.training import EPOCH_LINE
-
-GOLDEN_DIR = os.path.dirname(os.path.abspath(__file__))
 SEED = 0
 
 
-def golden_path(section):
-    return os.path.join(GOLDEN_DIR, f'{section}.log')
+def golden_path(release, section):
+    return os.path.join(HERE, release, f'{section}.log')
 
 
-def header(section):
-    module = runs.chapter_module(section)
-    settings = ' '.join(f'{k}={v}' for k, v in module.DEFAULTS.items())
-    return [f'# golden epoch log of chapter {section}, seed {SEED}, {settings}',
-            f'# mxnet {mxnet.__version__}, numpy {numpy.__version__}, '
-            f'python {platform.python_version()}, {platform.system()} {platform.machine()}',
-            f'# regenerate: python tests/golden/regenerate.py {section}']
+def emit(sections):
+    """Worker: train each section here and print one JSON object of the results."""
+    from d2lsoftmax import data, runs
+    from d2lsoftmax.training import EPOCH_LINE
+    release = data.locate().release
+    lines = {}
+    for section in sections:
+        records, _ = runs.train_chapter(section, seed=SEED)
+        lines[section] = [EPOCH_LINE % r for r in records]
+    print(json.dumps({'fingerprint': numerics.fingerprint(release), 'lines': lines}))
 
 
-def regenerate(section):
-    records, _ = runs.train_chapter(section, seed=SEED)
-    lines = header(section) + [EPOCH_LINE % r for r in records]
-    with open(golden_path(section), 'w') as f:
+def seed_statistics(sections, seeds):
+    """{section: {'seeds': [...], 'final': {column: [mean, sd]}}} of the final epochs."""
+    import numpy as np
+    from d2lsoftmax import runs
+    stats = {}
+    for section in sections:
+        finals = np.array([list(runs.train_chapter(section, seed=seed)[0][-1])[1:]
+                           for seed in seeds])  # (len(seeds), 3): loss, train acc, test acc
+        stats[section] = {'seeds': f'{seeds[0]}-{seeds[-1]}', 'final': {
+            column: [round(float(finals[:, i].mean()), 5), round(float(finals[:, i].std(ddof=1)), 5)]
+            for i, column in enumerate(('loss', 'train_acc', 'test_acc'))}}
+        print(section, stats[section], flush=True)
+    return stats
+
+
+def write_seed_statistics(sections, seeds):
+    """Measure the seeds' spread here and merge it into tests/golden/RELEASE/seeds.json."""
+    from d2lsoftmax import data
+    path = os.path.join(HERE, data.locate().release, 'seeds.json')
+    known = json.load(open(path)) if os.path.exists(path) else {}
+    known.update(seed_statistics(sections, seeds))
+    with open(path + '.tmp', 'w') as f:
+        json.dump(known, f, indent=1, sort_keys=True)
+    os.replace(path + '.tmp', path)
+    print('wrote', path)
+
+
+def spread(sections, release='2017-08-31'):
+    """Print, per chapter and column, the range the fingerprints span and the leave-one-out
+    excess (how far one fingerprint's value falls outside the range of the others)."""
+    import re
+    line = re.compile(r'epoch (\d+), loss ([\d.]+), train acc ([\d.]+), test acc ([\d.]+)$')
+    print(f'{"chapter":<13}{"column":<10}{"range":>8}{"leave-one-out excess":>22}')
+    for section in sections:
+        blocks = [[[float(v) for v in line.match(l).groups()[1:]] for l in lines]
+                  for lines in read_blocks(golden_path(release, section)).values()]
+        for j, column in enumerate(('loss', 'train_acc', 'test_acc')):
+            width = excess = 0.0
+            for epoch in range(len(blocks[0])):
+                values = [b[epoch][j] for b in blocks]
+                width = max(width, max(values) - min(values))
+                for i, v in enumerate(values):
+                    rest = values[:i] + values[i + 1:]
+                    excess = max(excess, min(rest) - v, v - max(rest))
+            print(f'{section:<13}{column:<10}{width:>8.4f}{excess:>22.4f}')
+
+
+def run_worker(sections, env_changes):
+    """Run `emit` in a fresh process with `env_changes`; its parsed JSON."""
+    env = {**os.environ, 'MXNET_STORAGE_FALLBACK_LOG_VERBOSE': '0', **env_changes}
+    out = subprocess.run([sys.executable, __file__, '--emit', *sections], env=env,
+                         check=True, stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def matrix_envs():
+    """The configurations --matrix runs: each ISA cap, oneDNN off, and 1 and 2 threads."""
+    envs = [{'DNNL_MAX_CPU_ISA': isa} for isa in numerics.supported_isas()[:4]]
+    envs.append({'MXNET_MKLDNN_ENABLED': '0'})
+    envs += [{'OMP_NUM_THREADS': '1'}, {'OMP_NUM_THREADS': '2'}]
+    # MXNet's OpenBLAS picks its kernels by CPU too: Prescott here, Haswell on most others.
+    envs += [{'OPENBLAS_CORETYPE': 'Haswell'},
+             {'OPENBLAS_CORETYPE': 'Haswell', 'DNNL_MAX_CPU_ISA': 'AVX2'},
+             {'OPENBLAS_CORETYPE': 'Haswell', 'MXNET_MKLDNN_ENABLED': '0'}]
+    return envs
+
+
+def run_all(sections, envs, parallel=2):
+    """[(env, result)] of a worker per env, `parallel` at a time (each is single-threaded
+    unless its env says otherwise); every result is also printed as it lands."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(parallel) as pool:
+        results = list(zip(envs, pool.map(lambda env: run_worker(sections, env), envs)))
+    for env, result in results:
+        print(json.dumps({'env': env, **result}), file=sys.stderr)
+    return results
+
+
+def read_blocks(path):
+    """{fingerprint line: [epoch lines]} of a golden file (empty if there is none)."""
+    blocks, current = {}, None
+    if not os.path.exists(path):
+        return blocks
+    with open(path) as f:
+        for line in f.read().splitlines():
+            if line.startswith('## '):
+                current = line[3:].strip()
+                blocks[current] = []
+            elif line and not line.startswith('#') and current is not None:
+                blocks[current].append(line)
+    return blocks
+
+
+def header(section, release):
+    from d2lsoftmax.sections import chapter
+    settings = ' '.join(f'{k}={v}' for k, v in chapter(section).defaults.items())
+    return [f'# golden epoch logs of chapter {section}, seed {SEED}, {settings}, '
+            f'Fashion-MNIST release {release}',
+            '# one block per numerics fingerprint (tests/golden/README.md); regenerate: '
+            f'python tests/golden/regenerate.py --matrix {section}']
+
+
+def write_blocks(path, section, release, blocks):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    lines = header(section, release)
+    for fp in sorted(blocks):
+        lines += [f'## {fp}'] + blocks[fp]
+    with open(path + '.tmp', 'w') as f:
         f.write('\n'.join(lines) + '\n')
-    print('\n'.join(lines))
+    os.replace(path + '.tmp', path)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('sections', nargs='*')
+    parser.add_argument('--matrix', action='store_true')
+    parser.add_argument('--seeds', type=int, metavar='N',
+                        help='instead: the final-epoch mean and sd over seeds 0..N-1 '
+                        '(the band of tests/test_bands.py), into RELEASE/seeds.json')
+    parser.add_argument('--env', action='append', default=[], metavar='K=V[,K=V]',
+                        help='instead of --matrix: run under these settings (repeatable)')
+    parser.add_argument('--spread', action='store_true',
+                        help='instead: print the spread of the recorded fingerprints')
+    parser.add_argument('--emit', action='store_true', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    from d2lsoftmax.sections import training_sections
+    sections = args.sections or training_sections()
+    if args.emit:
+        return emit(sections)
+    if args.spread:
+        return spread(sections)
+    if args.seeds:
+        return write_seed_statistics(sections, list(range(args.seeds)))
+    envs = [dict(kv.split('=', 1) for kv in text.split(',')) for text in args.env]
+    results = run_all(sections, envs or [{}] + (matrix_envs() if args.matrix else []))
+    new = {}  # (release, section) -> {fingerprint: lines}
+    for env, result in results:
+        fp = numerics.format_fingerprint(result['fingerprint'])
+        for section, lines in result['lines'].items():
+            blocks = new.setdefault((result['fingerprint']['release'], section), {})
+            if fp in blocks and blocks[fp] != lines:
+                sys.exit(f'{section}: {env} gave other lines than the same fingerprint '
+                         f'({fp}): the fingerprint misses something that matters')
+            blocks[fp] = lines
+            print(f'{section:<13} {env or "as configured"}: {lines[-1]}')
+    for (release, section), blocks in new.items():
+        path = golden_path(release, section)
+        write_blocks(path, section, release, {**read_blocks(path), **blocks})
+        print('wrote', path)
 
 
 if __name__ == '__main__':
-    for section in sys.argv[1:] or runs.training_sections():
-        regenerate(section)
+    main()
