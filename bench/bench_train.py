@@ -65,10 +65,10 @@ def torch_net(section, torch):
 def run_torch(section, num_epochs, workers):
     import numpy as np
     import torch
-    from d2lsoftmax import runs
+    from d2lsoftmax import runs, sections
     from d2lsoftmax.data import load_arrays
     from d2lsoftmax.training import EPOCH_LINE
-    args = runs.chapter_args(runs.chapter_module(section))
+    args = sections.chapter_args(section)
     torch.manual_seed(0)
     np.random.seed(0)
     X_train, y_train = (torch.from_numpy(a.copy()) for a in load_arrays('train'))
@@ -108,8 +108,8 @@ def child(kind, section, num_epochs, workers):
     """Run one measurement in this process and print it as JSON on the last line."""
     # Imports are not part of the timed work: load every module the run will use.
     import d2lzh  # noqa: F401
-    from d2lsoftmax import book, runs  # noqa: F401
-    runs.chapter_module(section)
+    from d2lsoftmax import book, runs, sections  # noqa: F401
+    sections.chapter(section)
     if kind == 'torch':
         import torch  # noqa: F401
     start = time.perf_counter()
@@ -193,7 +193,7 @@ def every_run(section, m):
 
 
 def main():
-    from d2lsoftmax import data, runs
+    from d2lsoftmax import data, runs, sections
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--sections', nargs='+', default=None)
     parser.add_argument('--num-epochs', type=int, default=5)
@@ -206,7 +206,7 @@ def main():
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.sections[0], args.num_epochs, args.workers)
-    sections = args.sections or runs.training_sections()
+    chosen = args.sections or sections.training_sections()
     data.load_arrays('train'), data.load_arrays('test')  # leaves the decompressed copies
     print(f'{args.num_epochs} epochs each, median of {args.repeat} runs; book = DataLoader('
           f'ToTensor, num_workers={args.workers}) + d2lzh.train_ch3; 1st = ours with an '
@@ -215,7 +215,7 @@ def main():
           f'{"book/1st":>9}{"torch/ours":>11}{"ours MiB":>9}{"book MiB":>14}{"torch MiB":>10}'
           '  same lines')
     details = []
-    for section in sections:
+    for section in chosen:
         m = measure_section(section, args)
         print(row(section, m), flush=True)
         details.append(every_run(section, m))

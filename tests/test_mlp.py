@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from mxnet import autograd, nd
 
-from d2lsoftmax import cli, concise, runs, scratch, stable
+from d2lsoftmax import cli, concise, runs, scratch, sections, stable
 from d2lsoftmax.chapters import ch3_7_1_numerical_stability as ch3_7_1
 from d2lsoftmax.data import FashionMNISTIter, load_arrays
 from d2lsoftmax.training import set_seed
@@ -130,9 +130,8 @@ def test_chapter_options_are_on_the_command_line(section, option, capsys):
 
 @pytest.mark.parametrize('section, lr', [('3.9', 0.5), ('3.10', 0.5)])
 def test_training_chapters_have_the_books_settings(section, lr):
-    module = runs.chapter_module(section)
-    assert module.DEFAULTS == dict(num_epochs=5, lr=lr, batch_size=256)
-    assert section in runs.training_sections()
+    assert sections.chapter(section).defaults == dict(num_epochs=5, lr=lr, batch_size=256)
+    assert section in sections.training_sections()
 
 
 def test_numerical_stability_chapter_runs(tmp_path, capsys, real_data):
@@ -143,4 +142,4 @@ def test_numerical_stability_chapter_runs(tmp_path, capsys, real_data):
     assert np.isfinite(records[0].loss)  # ... but not the stable pair
     gap = float(out.split('max |scratch - concise| = ')[2].split()[0])
     assert gap < 1e-5
-    assert '3.7.1' not in runs.training_sections()  # a demonstration, not a training chapter
+    assert '3.7.1' not in sections.training_sections()  # a demonstration, not a training chapter

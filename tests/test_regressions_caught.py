@@ -40,7 +40,7 @@ def caught(section, ours):
         pytest.skip('no golden logs for this release')
     if ours is None:
         return ['the run diverged']
-    return band_problems(ours, {fp: b[:EPOCHS] for fp, b in blocks.items()}, MARGIN['softmax'])
+    return band_problems(ours, {fp: b[:EPOCHS] for fp, b in blocks.items()}, MARGIN[section])
 
 
 class Scaled:

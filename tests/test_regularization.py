@@ -7,7 +7,8 @@ from mxnet import autograd, nd
 from d2lsoftmax import experiment, regularization, schedules
 from d2lsoftmax.data import DataError, FashionMNISTIter, find_data_dir, load_arrays
 from d2lsoftmax.experiment import Settings
-from d2lsoftmax.runs import chapter_args, chapter_module
+from d2lsoftmax import models
+from d2lsoftmax.sections import chapter_args
 from d2lsoftmax.training import train_ch3
 
 N, BATCH = 1000, 100  # the batch size divides N: no partial batch, identical decay
@@ -69,8 +70,7 @@ def test_bad_decay_is_refused(rate, every):
 
 def _train(section, settings, data, init, num_epochs=2):
     """Train chapter `section`'s model from weights `init` (W (784, 10), b) on `data`."""
-    module = chapter_module(section)
-    net, loss, how = module.model(chapter_args(module, lr=0.1))
+    net, loss, how = models.build(section, chapter_args(section, lr=0.1))
     images, labels = data
     train_iter = FashionMNISTIter(images, labels, BATCH, shuffle=True)
     W0, b0 = init
@@ -127,8 +127,7 @@ def test_concise_decay_spares_the_bias():
 
 def test_concise_options_build_the_named_optimizer_and_init():
     mx.random.seed(0)
-    module = chapter_module('3.7')
-    net, loss, how = module.model(chapter_args(module))
+    net, loss, how = models.build('3.7')
     _, how = experiment.apply(Settings(optimizer='adam', init='xavier', lr_decay=0.5), net,
                               loss, how, steps_per_epoch=10)
     optimizer = how['trainer']._optimizer
@@ -140,14 +139,12 @@ def test_concise_options_build_the_named_optimizer_and_init():
 
 
 def test_scratch_refuses_concise_only_options():
-    module = chapter_module('3.6')
-    net, loss, how = module.model(chapter_args(module))
+    net, loss, how = models.build('3.6')
     with pytest.raises(ValueError, match='only the concise'):
         experiment.apply(Settings(optimizer='adam'), net, loss, how, 10)
 
 
 def test_default_settings_leave_the_chapter_model_untouched():
     for section in ('3.6', '3.7'):
-        module = chapter_module(section)
-        net, loss, how = module.model(chapter_args(module))
+        net, loss, how = models.build(section)
         assert experiment.apply(Settings(), net, loss, how, 10) == (loss, how)

@@ -1,0 +1,160 @@
+"""Benchmark: the speed targets of the package in one table, each as a ratio to its yardstick.
+
+    python bench/bench_all.py [--repeat 5] [--skip-book]
+
+Rows (targets in brackets; nothing here asserts, the table only reports):
+  run 3.6        `d2lsoftmax run 3.6` end to end / `python -c "import mxnet"`     [<= 1.6]
+  list, --help   `d2lsoftmax list` and `d2lsoftmax --help` / `import mxnet`        [<= 0.2]
+  GEMM 3.x       the chapter's matrix products timed alone (nd.dot at its shapes,
+                 the floor) / its 5 epochs of training                               [>= 0.8]
+  RSS 3.x        peak RSS of the chapter's run / the book pipeline's main process  [<= 1.0]
+  book / ours    bench_train.py's median time of the book's pipeline / ours        [>= 12 for 3.6, 3.7]
+Commands are timed alternately with `import mxnet`, --repeat times, medians compared,
+so a slow spell of this machine hits both sides.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BIN = os.path.join(os.path.dirname(sys.executable), 'd2lsoftmax')
+
+
+def wall(cmd, env=None):
+    """Seconds `cmd` takes as a fresh process (output discarded; a failure stops the bench)."""
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env={**os.environ, **(env or {})})
+    return time.perf_counter() - start
+
+
+def alternate(cmds, repeat):
+    """{name: median seconds} of each command, timed in turn `repeat` times."""
+    times = {name: [] for name in cmds}
+    for _ in range(repeat):
+        for name, cmd in cmds.items():
+            times[name].append(wall(cmd))
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+# ------------------------------------------------------------------ GEMM floor
+
+def gemm_shapes(section, batch_size=256, num_inputs=784, num_hiddens=256, num_outputs=10):
+    """(m, k, n) of every matrix product one training step of `section` makes.
+
+    Forward X W per layer; backward dW = X^T dY and dX = dY W^T for each layer but the
+    first (the images need no gradient). Evaluation adds the forward products.
+    """
+    sizes = {'3.9': [num_inputs, num_hiddens, num_outputs],
+             '3.10': [num_inputs, num_hiddens, num_outputs],
+             '3.13': [num_inputs, num_hiddens, num_hiddens, num_outputs],
+             '3.13-concise': [num_inputs, num_hiddens, num_hiddens, num_outputs]}[section]
+    layers = list(zip(sizes, sizes[1:]))
+    forward = [(batch_size, k, n) for k, n in layers]
+    backward = [(k, batch_size, n) for k, n in layers]  # dW: (k, b) x (b, n)
+    backward += [(batch_size, n, k) for k, n in layers[1:]]  # dX: (b, n) x (n, k)
+    return forward, backward
+
+
+def gemm_floor(section, num_epochs=5, repeat=3):
+    """Seconds nd.dot takes for the chapter's products over `num_epochs` (train + test)."""
+    from mxnet import nd
+    forward, backward = gemm_shapes(section)
+    steps, test_steps = 235, 40  # batches of 256 in the training and test sets
+    work = []
+    for m, k, n in forward + backward:
+        work.append((nd.random.uniform(shape=(m, k)), nd.random.uniform(shape=(k, n)), steps))
+    for m, k, n in forward:
+        work.append((nd.random.uniform(shape=(m, k)), nd.random.uniform(shape=(k, n)), test_steps))
+    best = float('inf')
+    for _ in range(repeat):
+        nd.waitall()
+        start = time.perf_counter()
+        for a, b, count in work:
+            for _ in range(count):
+                nd.dot(a, b)
+        nd.waitall()
+        best = min(best, time.perf_counter() - start)
+    flops = 2 * sum(m * k * n * (steps if i < len(forward) + len(backward) else test_steps)
+                    for i, (m, k, n) in enumerate(forward + backward + forward))
+    return best * num_epochs, flops * num_epochs
+
+
+def train_seconds(section, num_epochs=5):
+    """Seconds of the chapter's 5 epochs in this process (data already read)."""
+    from d2lsoftmax import data, runs
+    data.load_arrays('train'), data.load_arrays('test')
+    start = time.perf_counter()
+    runs.train_chapter(section, num_epochs=num_epochs)
+    return time.perf_counter() - start
+
+
+def child_gemm(section):
+    floor, flops = gemm_floor(section)
+    trained = train_seconds(section)
+    print(json.dumps({'floor': floor, 'train': trained, 'flops': flops}))
+
+
+def measure_gemm(section):
+    out = subprocess.run([sys.executable, __file__, '--child-gemm', section], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+# ---------------------------------------------------------------------- RSS
+
+def peak_rss(cmd):
+    """Peak RSS in MiB of `cmd` (GNU time's maximum resident set size)."""
+    with tempfile.NamedTemporaryFile('r') as report:
+        subprocess.run(['/usr/bin/time', '-f', '%M', '-o', report.name] + cmd, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return int(report.read().split()[-1]) / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--repeat', type=int, default=5)
+    parser.add_argument('--skip-book', action='store_true',
+                        help='leave out the book-pipeline rows (they take minutes)')
+    parser.add_argument('--child-gemm', help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_gemm:
+        return child_gemm(args.child_gemm)
+    rows = []  # (what, ours, yardstick, ratio, target)
+    with tempfile.TemporaryDirectory() as out:
+        t = alternate({'mxnet': [sys.executable, '-c', 'import mxnet'],
+                       'run': [BIN, 'run', '3.6', '--out', out],
+                       'list': [BIN, 'list'], 'help': [BIN, '--help']}, args.repeat)
+    rows.append(('run 3.6 end to end', t['run'], t['mxnet'], t['run'] / t['mxnet'], '<= 1.6'))
+    for name in ('list', 'help'):
+        rows.append((f'{name}', t[name], t['mxnet'], t[name] / t['mxnet'], '<= 0.2'))
+    for section in ('3.9', '3.10', '3.13', '3.13-concise'):
+        g = measure_gemm(section)
+        rows.append((f'GEMM floor {section} ({g["flops"] / g["train"] / 1e9:.0f} GFLOP/s)',
+                     g['train'], g['floor'], g['floor'] / g['train'], '>= 0.8'))
+    if not args.skip_book:
+        book_rss = peak_rss([sys.executable, os.path.join(HERE, 'bench_train.py'), '--child',
+                             'book', '--sections', '3.6', '--num-epochs', '1'])
+        for section in ('3.6', '3.7', '3.9', '3.10', '3.13', '3.13-concise'):
+            with tempfile.TemporaryDirectory() as out:
+                ours = peak_rss([BIN, 'run', section, '--out', out])
+            rows.append((f'peak RSS {section} (MiB)', ours, book_rss, ours / book_rss, '<= 1.0'))
+        for section in ('3.6', '3.7'):
+            out = subprocess.run([sys.executable, os.path.join(HERE, 'bench_train.py'),
+                                  '--sections', section, '--repeat', '3'],
+                                 check=True, capture_output=True, text=True).stdout
+            line = next(l for l in out.splitlines() if l.startswith(section + ' '))
+            ours_s, _, book_s = (float(v) for v in line.split()[1:4])
+            rows.append((f'book / ours {section}', ours_s, book_s, book_s / ours_s, '>= 12'))
+    print(f'{"what":<34}{"ours":>9}{"yardstick":>11}{"ratio":>8}  target')
+    for what, ours, yard, ratio, target in rows:
+        print(f'{what:<34}{ours:>9.2f}{yard:>11.2f}{ratio:>8.2f}  {target}')
+
+
+if __name__ == '__main__':
+    main()
