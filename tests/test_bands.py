@@ -21,7 +21,7 @@ SDS = 4  # measured band: mean +- 4 sample sd of 10 seeds (a seed-0 run is one o
 QUANTUM = {'loss': 0.0001, 'train_acc': 0.001, 'test_acc': 0.001}  # the printed digits
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture
 def release(real_data):
     return data.locate().release
 

@@ -57,7 +57,7 @@ def band_problems(ours, blocks, margin):
     return problems
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture
 def release(real_data):
     return data.locate().release
 

@@ -54,15 +54,13 @@ def seed_statistics(sections, seeds):
 
 
 def write_seed_statistics(sections, seeds):
-    """Measure the seeds' spread here and merge it into tests/golden/RELEASE/seeds.json."""
-    from d2lsoftmax import data
-    path = os.path.join(HERE, data.locate().release, 'seeds.json')
-    known = json.load(open(path)) if os.path.exists(path) else {}
-    known.update(seed_statistics(sections, seeds))
-    with open(path + '.tmp', 'w') as f:
-        json.dump(known, f, indent=1, sort_keys=True)
-    os.replace(path + '.tmp', path)
-    print('wrote', path)
+    """Measure the seeds' spread here and print it as d2lsoftmax/book_figures.py's MEASURED
+    entries (paste them there: the package ships them, tests/test_bands.py reads them)."""
+    for section, found in seed_statistics(sections, seeds).items():
+        final = found['final']
+        print(f"    ({section!r}, CURRENT): Spread({section!r}, CURRENT, _MEASURED_BY, "
+              f"{len(seeds)}, {tuple(final['loss'])}, {tuple(final['train_acc'])}, "
+              f"{tuple(final['test_acc'])}),")
 
 
 def spread(sections, release='2017-08-31'):
@@ -155,8 +153,8 @@ def main(argv=None):
     parser.add_argument('sections', nargs='*')
     parser.add_argument('--matrix', action='store_true')
     parser.add_argument('--seeds', type=int, metavar='N',
-                        help='instead: the final-epoch mean and sd over seeds 0..N-1 '
-                        '(the band of tests/test_bands.py), into RELEASE/seeds.json')
+                        help='instead: print the final-epoch mean and sd over seeds 0..N-1 '
+                        '(the band of tests/test_bands.py; goes into book_figures.MEASURED)')
     parser.add_argument('--env', action='append', default=[], metavar='K=V[,K=V]',
                         help='instead of --matrix: run under these settings (repeatable)')
     parser.add_argument('--spread', action='store_true',
