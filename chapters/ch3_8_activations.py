@@ -1,11 +1,31 @@
-"""Activation functions: ReLU, sigmoid and tanh and their gradients by autograd."""
-SECTION = '3.8'
+# %% [markdown]
+# # 3.8 Activation functions: ReLU, sigmoid, tanh
+#
+# A hidden layer needs a nonlinear function between its affine maps, or
+# the layers add up to a single affine map. We look at the three classic
+# choices and at their gradients, which autograd computes for us: ReLU
+# passes positive values and blocks negative ones, sigmoid squashes any
+# number into (0, 1), tanh into (-1, 1).
+#
+# Run it as a script (`d2lsoftmax run 3.8 --out figures`) or open it as a
+# notebook (`d2lsoftmax notebook 3.8`).
 
+# %%
 from mxnet import autograd, nd
 
-import d2lsoftmax as d2l
-from d2lsoftmax import cli, plotting, scratch
+import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`
+from d2lsoftmax import cli
 
+args = cli.parse_chapter_args(cli.chapter_parser('3.8', 'Activation functions: ReLU, sigmoid, tanh'))
+d2l.set_seed(args.seed)
+
+# %% [markdown]
+# ## Values and gradients
+#
+# `value_and_grad` records `f(x)` and back-propagates it: for an elementwise
+# function the gradient of the sum is the derivative at every point.
+
+# %%
 ACTIVATIONS = {'relu': nd.relu, 'sigmoid': nd.sigmoid, 'tanh': nd.tanh}
 SHOW_AT = [-4.0, -1.0, 0.0, 1.0, 4.0]  # the x values printed in the table
 
@@ -35,29 +55,39 @@ def print_table(at=SHOW_AT, activations=ACTIVATIONS):
         print(f'{"grad " + name:>13}  ' + ''.join(f'{v:8.4f}' for v in grad.asnumpy()))
 
 
-def main(argv=None):
-    args = cli.chapter_parser(SECTION, __doc__).parse_args(argv)
-    d2l.set_seed(args.seed)
-    x = nd.arange(-8.0, 8.0, 0.1)  # (160,), the book's grid; it holds 0 exactly
-    curves = activation_curves(x)
-    print_table()
+x = nd.arange(-8.0, 8.0, 0.1)  # (160,), the book's grid; it holds 0 exactly
+curves = activation_curves(x)
+print_table()
 
-    # The formulas the book gives for the gradients, checked against autograd.
-    s, t = nd.sigmoid(x), nd.tanh(x)
-    for name, formula in (('relu', x > 0), ('sigmoid', s * (1 - s)), ('tanh', 1 - t * t)):
-        gap = nd.abs(curves[name][1] - formula).max().asscalar()
-        print(f"grad of {name} vs its formula: max |difference| {gap:.2g}")
+# %% [markdown]
+# ## The formulas
+#
+# The derivatives have closed forms: 1 for positive x and 0 for negative x
+# (ReLU), `s (1 - s)` with `s = sigmoid(x)`, and `1 - tanh(x)^2`. Autograd
+# agrees with them.
 
-    # ReLU has no derivative at 0: MXNet's relu uses 0 there, the scratch
-    # nd.maximum(x, 0) of section 3.9 uses 1. Either works for training.
-    _, scratch_grad = value_and_grad(scratch.relu, nd.array([0.0]))
-    _, relu_grad = value_and_grad(nd.relu, nd.array([0.0]))
-    print(f'at x = 0: grad of nd.relu {relu_grad.asscalar():g}, '
-          f'grad of scratch.relu (nd.maximum) {scratch_grad.asscalar():g}')
+# %%
+s, t = nd.sigmoid(x), nd.tanh(x)
+for name, formula in (('relu', x > 0), ('sigmoid', s * (1 - s)), ('tanh', 1 - t * t)):
+    gap = nd.abs(curves[name][1] - formula).max().asscalar()
+    print(f"grad of {name} vs its formula: max |difference| {gap:.2g}")
 
-    plotting.plot_activations(x, curves, cli.out_path(args, SECTION, 'activations'))
-    return curves
+# %% [markdown]
+# ReLU has no derivative at 0: MXNet's `relu` uses 0 there, the scratch
+# `nd.maximum(x, 0)` of section 3.9 uses 1. Either works for training.
 
+# %%
+_, scratch_grad = value_and_grad(d2l.scratch.relu, nd.array([0.0]))
+_, relu_grad = value_and_grad(nd.relu, nd.array([0.0]))
+print(f'at x = 0: grad of nd.relu {relu_grad.asscalar():g}, '
+      f'grad of scratch.relu (nd.maximum) {scratch_grad.asscalar():g}')
 
-if __name__ == '__main__':
-    cli.script(main)
+# %% [markdown]
+# ## The curves
+#
+# Each function with its gradient. The gradients of sigmoid and tanh vanish
+# for large |x|: a unit stuck there barely learns. ReLU's gradient does not
+# shrink for positive inputs.
+
+# %%
+d2l.plotting.plot_activations(x, curves, cli.out_path(args, '3.8', 'activations'))

@@ -98,8 +98,11 @@ def chapter_kind(section):
     return chapter(section).kind
 
 
-def save(path, net, how, section, args, settings=None):
-    """Write the model's parameters to `path` and its record to path.json; returns path."""
+def save(path, net, how, section, args, settings=None, release=None):
+    """Write the model's parameters to `path` and its record to path.json; returns path.
+
+    `release`: the Fashion-MNIST release it trained on (None: the one a load finds now).
+    """
     model_kind = kind(how)
     path = str(path)
     check_path(path, model_kind)
@@ -113,13 +116,22 @@ def save(path, net, how, section, args, settings=None):
             'chapter_args': {k: v for k, v in vars(args).items()
                              if isinstance(v, (bool, int, float, str))},
             'shapes': {n: list(p.shape) for n, p in params.items()},
-            'settings': settings or {}}
+            'settings': settings or {}, 'release': release or _release_now()}
 
     def write_meta(tmp):
         with open(tmp, 'w') as f:
             json.dump(meta, f)
     _atomic_write(meta_path(path), write_meta)
     return path
+
+
+def _release_now():
+    """The Fashion-MNIST release a load uses now, or None when no data is found."""
+    from . import data
+    try:
+        return data.locate(download=False).release
+    except data.DataError:
+        return None
 
 
 # -------------------------------------------------------------------- loading

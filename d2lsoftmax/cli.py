@@ -85,10 +85,17 @@ def in_notebook():
     return 'ipykernel' in sys.modules
 
 
+NOTEBOOK_ARGS_ENV = 'D2LSOFTMAX_ARGS'  # a notebook's options, e.g. '--num-epochs 1'
+
+
 def parse_chapter_args(parser, argv=None):
-    """A chapter's arguments: its defaults in Jupyter, else the command line (or `argv`)."""
+    """A chapter's arguments: in Jupyter from $D2LSOFTMAX_ARGS (default: none), else the
+    command line (or `argv`); the kernel's own sys.argv is never the reader's."""
     if argv is None and in_notebook():
-        return parser.parse_args([])
+        import shlex
+        return parser.parse_args(shlex.split(os.environ.get(NOTEBOOK_ARGS_ENV, '')))
+    if argv is None and sys._getframe(1).f_globals.get('__name__') != '__main__':
+        return parser.parse_args([])  # imported, not run: the command line is someone else's
     return parser.parse_args(argv)
 
 
@@ -156,16 +163,38 @@ def main(argv=None):
         _quiet_broken_pipe()
 
 
+def take_release(argv):
+    """Remove `--release NAME` (anywhere on the command line) and export it as
+    $D2LSOFTMAX_RELEASE, which every load, worker and chapter script then honours."""
+    from . import releases
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for i, arg in enumerate(argv):
+        if arg == '--release' or arg.startswith('--release='):
+            name = arg.split('=', 1)[1] if '=' in arg else (argv[i + 1] if i + 1 < len(argv) else '')
+            try:
+                releases.check_name(name, '--release')
+            except ValueError as e:
+                print(f'{PROG}: error: {e}', file=sys.stderr)
+                sys.exit(2)
+            os.environ['D2LSOFTMAX_RELEASE'] = name
+            return argv[:i] + argv[i + (1 if '=' in arg else 2):]
+    return argv
+
+
 def _main(argv):
+    argv = take_release(argv)
     parser = Parser(
-        prog=PROG, description='Chapters of Dive into Deep Learning (MXNet) on Fashion-MNIST.')
-    sub = parser.add_subparsers(dest='command', metavar='{list,run,search,evaluate}')
+        prog=PROG, description='Chapters of Dive into Deep Learning (MXNet) on Fashion-MNIST.',
+        epilog='Every command takes --release 2017-08-26|2017-08-31 (the Fashion-MNIST '
+        'release to load; default: the first found, else the book\'s is downloaded).')
+    sub = parser.add_subparsers(dest='command', metavar='{list,run,search,evaluate,notebook}')
     sub.add_parser('list', help='show the chapters')
     run = sub.add_parser('run', help='run one chapter: d2lsoftmax run SECTION [options]',
                          add_help=False)
     run.add_argument('section', nargs='?')
     search_parser(sub)
     evaluate_parser(sub)
+    notebook_parser(sub)
     args, rest = parser.parse_known_args(argv)
     if args.command is None:
         parser.error('choose a command: list, run, search or evaluate')
@@ -175,6 +204,8 @@ def _main(argv):
         return user_errors(search_command, args)
     if args.command == 'evaluate':
         return user_errors(evaluate_command, args)
+    if args.command == 'notebook':
+        return user_errors(notebook_command, args)
     known = chapters()
     if args.command == 'list':
         for section, (name, title) in known.items():
@@ -295,6 +326,8 @@ def experiment_command(section, extra, rest):
     chosen = seeds.parse_seeds(extra.seeds)
     print(f'chapter {section}: {len(chosen)} runs (seeds {extra.seeds}), '
           + ', '.join(f'{k}={v}' for k, v in {**overrides, **settings.changed()}.items()))
+    from .data import release_line
+    print(release_line(), flush=True)  # the release every seed trains on
     runs = seeds.run_seeds(section, chosen, settings, extra.jobs or 1,
                            on_done=lambda seed, records: print(seeds.seed_line(seed, records),
                                                                flush=True),
@@ -373,6 +406,26 @@ def evaluate_command(args):
     """`evaluate --params FILE`: test accuracy, confusion matrix, figures."""
     from .evaluation import evaluate_file
     evaluate_file(args.params, args.batch_size, args.out)
+    return 0
+
+
+def notebook_parser(sub):
+    """The `notebook` subcommand's options."""
+    p = sub.add_parser('notebook', help='write chapters as Jupyter notebooks (.ipynb)',
+                       description='Write a chapter script as a Jupyter notebook (jupytext); '
+                       'open them with `jupyter lab notebooks/`.')
+    p.add_argument('section', choices=[*sections.chapters(), 'all'], metavar='SECTION',
+                   help='a chapter (see `d2lsoftmax list`) or all')
+    p.add_argument('--out', default='notebooks',
+                   help='folder for the .ipynb files (default %(default)s/)')
+    return p
+
+
+def notebook_command(args):
+    """`notebook SECTION|all`: one .ipynb per chapter, written atomically."""
+    from .notebooks import write_notebooks
+    for path in write_notebooks(args.section, args.out):
+        print('wrote', path)
     return 0
 
 

@@ -1,5 +1,6 @@
 """Judge a trained model on the test set: accuracy, confusion matrix, softmax weight images."""
 import os
+import sys
 
 import numpy as np
 from mxnet import nd
@@ -69,8 +70,19 @@ def report(net, how, test_iter, out, section):
 def evaluate_file(path, batch_size=256, out='out'):
     """Load a saved model, then print its test accuracy and confusion matrix (`report`)."""
     from .checkpoint import load
-    from .data import load_data_fashion_mnist
+    from .data import load_data_fashion_mnist, release_line
     net, how, meta = load(path)
     print(f'{path}: chapter {meta["section"]} {meta["kind"]} model')
     _, test_iter = load_data_fashion_mnist(batch_size)
+    print(release_line())
+    warn_other_release(path, meta.get('release'), test_iter.release)
     return report(net, how, test_iter, out, meta['section'])
+
+
+def warn_other_release(path, trained_on, scored_on):
+    """Warn on stderr when a model trained on one Fashion-MNIST release is scored on the other."""
+    if trained_on and scored_on and trained_on != scored_on:
+        print(f'warning: {path} was trained on Fashion-MNIST {trained_on} and is scored on '
+              f'{scored_on}, whose test set holds some of its training images (the releases '
+              f'split train and test differently); D2LSOFTMAX_RELEASE={trained_on} scores it '
+              'on its own release.', file=sys.stderr)

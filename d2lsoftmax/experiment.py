@@ -109,7 +109,7 @@ def train_fn(settings, verbose=False):
 def train(section, seed=0, settings=Settings(), loader=load_data_fashion_mnist,
           verbose=False, **overrides):
     """Train chapter `section` as runs.train_chapter does, with `settings`; a Trained."""
-    (records, how), net = train_chapter(section, seed, loader=loader,
+    (records, how), net = train_chapter(section, seed, loader=loader, verbose=verbose,
                                         train=train_fn(settings, verbose), **overrides)
     return Trained(records, net, how)
 
@@ -128,6 +128,7 @@ def run_and_report(section, seed=0, settings=Settings(), out='out', save_params=
     _, test_iter = load_data_fashion_mnist(args.batch_size)
     evaluation.report(trained.net, trained.how, test_iter, out, section)
     if save_params:
-        checkpoint.save(save_params, trained.net, trained.how, section, args, settings.changed())
+        checkpoint.save(save_params, trained.net, trained.how, section, args, settings.changed(),
+                        release=test_iter.release)
         print(f'parameters saved to {save_params} (and {checkpoint.meta_path(save_params)})')
     return trained

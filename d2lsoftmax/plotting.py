@@ -15,6 +15,29 @@ from matplotlib import pyplot as plt  # noqa: E402  (exported as d2l.plt, as in 
 
 from .data import get_fashion_mnist_labels  # noqa: E402
 
+INLINE_BACKEND = 'module://matplotlib_inline.backend_inline'
+
+
+def _inline_figures_from_now():
+    """In Jupyter, set up inline figures now rather than after the importing cell.
+
+    matplotlib-inline 0.1.6 under IPython 9 postpones its set-up to the end of the
+    cell that first imports pyplot, so a figure shown in that cell came out as the
+    text '<Figure size ...>' only. This is the set-up it would do then.
+    """
+    if matplotlib.get_backend() != INLINE_BACKEND or 'ipykernel' not in sys.modules:
+        return
+    from IPython import get_ipython
+    from IPython.core.pylabtools import activate_matplotlib
+    from matplotlib_inline.backend_inline import configure_inline_support
+    shell = get_ipython()
+    if shell is not None:
+        activate_matplotlib(INLINE_BACKEND)
+        configure_inline_support(shell, INLINE_BACKEND)
+
+
+_inline_figures_from_now()
+
 
 def in_notebook():
     """True inside a Jupyter kernel, where figures are shown inline."""
@@ -47,7 +70,7 @@ def finish(fig, path=None):
     """
     if in_notebook():
         from IPython.display import display
-        display(fig)
+        display(fig, exclude=['text/plain'])  # the image only, not '<Figure size ...>'
         plt.close(fig)
         return None
     if path is not None:

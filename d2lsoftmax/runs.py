@@ -5,7 +5,7 @@ is the chapter script's (seed, data, model, train_ch3), so a run here repeats th
 script's run bit for bit.
 """
 from . import models
-from .data import load_data_fashion_mnist
+from .data import load_data_fashion_mnist, release_line
 from .sections import chapter_args
 from .training import set_seed, train_ch3
 
@@ -20,6 +20,8 @@ def train_chapter(section, seed=0, loader=load_data_fashion_mnist, train=train_c
     args = chapter_args(section, seed, **overrides)
     set_seed(seed)
     train_iter, test_iter = loader(args.batch_size)
+    if verbose and getattr(train_iter, 'location', None):  # the release, before the epoch lines
+        print(release_line(location=train_iter.location))
     net, loss, how = models.build(section, args)
     kwargs = {'verbose': verbose} if train is train_ch3 else {}
     result = train(net, train_iter, test_iter, loss, args.num_epochs, args.batch_size,

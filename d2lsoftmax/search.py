@@ -10,12 +10,12 @@ import itertools
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from . import parallel
-from .data import FashionMNISTIter, load_arrays
+from .data import FashionMNISTIter, load_arrays, locate, release_line
 from .experiment import Settings, check, train
 from .sections import DEFAULT_GRID, SEARCH_SECTION, chapter_args, training_chapter
 
@@ -32,6 +32,7 @@ class Spec:
     subset: int = None  # first `subset` training images; None: all 60000
     seed: int = 0  # seeds the fold split and every training run
     settings: dict = field(default_factory=dict)  # fixed Settings (lr decay, optimizer...)
+    release: str = None  # Fashion-MNIST release of every fold (None: the one a load finds)
 
 
 # ----------------------------------------------------------------------- grid
@@ -96,9 +97,9 @@ def fold_split(n, k, fold, seed=0):
     return train_idx, np.sort(folds[fold])
 
 
-def training_arrays(subset=None):
+def training_arrays(subset=None, release=None):
     """Training images and labels, or the first `subset` of them. Never the test set."""
-    images, labels = load_arrays('train')
+    images, labels = load_arrays('train', release=release)
     if subset is not None:
         if not 0 < subset <= len(labels):
             raise ValueError(f'subset must be between 1 and {len(labels)}, got {subset}')
@@ -133,7 +134,7 @@ def run_fold(task):
     """Worker: train one configuration on k-1 folds, score it on the last; a result dict."""
     spec, config, fold = Spec(**task['spec']), task['config'], task['fold']
     start = time.perf_counter()
-    images, labels = training_arrays(spec.subset)
+    images, labels = training_arrays(spec.subset, spec.release)
     overrides, settings = split_config(config)
     loader = fold_loader(images, labels, spec.k, fold, spec.seed)
     trained = train(spec.section, spec.seed, Settings(**{**spec.settings, **settings}),
@@ -144,7 +145,8 @@ def run_fold(task):
             'train_acc': last.train_acc, 'loss': last.loss,
             'n_train': len(train_iter.labels), 'n_val': len(val_iter.labels),
             'records': [list(r) for r in trained.records],
-            'seconds': time.perf_counter() - start, 'pid': os.getpid()}
+            'seconds': time.perf_counter() - start, 'pid': os.getpid(),
+            'release': spec.release}
 
 
 # ------------------------------------------------------------- results file
@@ -243,8 +245,8 @@ def retrain_best(spec, config, verbose=True):
     train_ch3 reports the test accuracy after every epoch, for the curves; nothing
     is chosen by it: the configuration was fixed by the CV accuracy alone.
     """
-    images, labels = training_arrays(spec.subset)
-    test_images, test_labels = load_arrays('test')  # the only place a search sees it
+    images, labels = training_arrays(spec.subset, spec.release)
+    test_images, test_labels = load_arrays('test', release=spec.release)  # used only here
 
     def loader(batch_size):
         return (FashionMNISTIter(images, labels, batch_size, shuffle=True),
@@ -273,6 +275,9 @@ def search(spec, grid, results_path, jobs=1, out='out', save_params=None, progre
     check(spec.section, Settings(**spec.settings))  # a bad setting fails now, not in a worker
     if save_params:  # a wrong file name fails now, not after the search
         checkpoint.check_path(save_params, checkpoint.chapter_kind(spec.section))
+    location = locate(release=spec.release)  # every fold, and the results' keys, name it
+    spec = replace(spec, release=location.release)
+    print(release_line(location=location))
     rows = rank(run_search(spec, grid, results_path, jobs, progress))
     names = list(grid)
     print('\n'.join(format_table(rows, names)))
@@ -281,7 +286,7 @@ def search(spec, grid, results_path, jobs=1, out='out', save_params=None, progre
     plotting.plot_cv_accuracy(rows, varied, os.path.join(out, f'search_{spec.section}_cv.png'),
                               f'chapter {spec.section}: mean CV accuracy ({spec.k} folds)')
     print(f'best: {describe(best["config"])}: CV acc {best["mean"]:.4f} ± {best["std"]:.4f}')
-    n = len(training_arrays(spec.subset)[1])
+    n = len(training_arrays(spec.subset, spec.release)[1])
     print(f'retraining it on all {n} training images; the test set is used now, once:')
     trained = retrain_best(spec, best['config'])
     print(f'best configuration: test acc {trained.records[-1].test_acc:.4f} '
@@ -291,6 +296,6 @@ def search(spec, grid, results_path, jobs=1, out='out', save_params=None, progre
     if save_params:
         checkpoint.save(save_params, trained.net, trained.how, spec.section,
                         best_args(spec, best['config']), {**spec.settings, **split_config(
-                            best['config'])[1]})
+                            best['config'])[1]}, release=spec.release)
         print(f'parameters saved to {save_params}')
     return rows, trained

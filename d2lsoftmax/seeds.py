@@ -11,7 +11,8 @@ from dataclasses import asdict
 
 import numpy as np
 
-from . import parallel
+from . import book_figures as published
+from . import data, parallel
 from .experiment import Settings, check, train
 from .sections import training_chapter
 from .training import EPOCH_LINE
@@ -19,7 +20,6 @@ from .training import EPOCH_LINE
 COLUMNS = ('loss', 'train_acc', 'test_acc')
 BookFigure = namedtuple('BookFigure', 'source epoch loss train_acc test_acc')
 BOOK_LOGS_ENV = 'D2LSOFTMAX_BOOK_LOGS'
-BOOK_LOGS_RELATIVE = os.path.join('..', 'shared', 'reference', 'book_logs.md')
 _EPOCH_RE = re.compile(r'epoch (\d+), loss ([\d.]+), train acc ([\d.]+), test acc ([\d.]+)')
 _TRIPLE_RE = re.compile(r'^([\d.]+) / ([\d.]+) / ([\d.]+)$')
 
@@ -73,13 +73,12 @@ def summarize(finals):
 # --------------------------------------------------------------- book figures
 
 def book_logs_places():
-    """Where book_logs.md is looked for: $D2LSOFTMAX_BOOK_LOGS alone if set, else
-    ../shared/reference/book_logs.md from the current folder and from the repository."""
-    if os.environ.get(BOOK_LOGS_ENV):
-        return [os.environ[BOOK_LOGS_ENV]]
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return [os.path.abspath(BOOK_LOGS_RELATIVE),
-            os.path.normpath(os.path.join(repo, BOOK_LOGS_RELATIVE))]
+    """Where a log file to compare with is looked for: $D2LSOFTMAX_BOOK_LOGS, if set.
+
+    Without it the book's figures come from the package (book_figures): ../shared
+    exists only beside this repository's CI, never on a user's machine.
+    """
+    return [os.environ[BOOK_LOGS_ENV]] if os.environ.get(BOOK_LOGS_ENV) else []
 
 
 def find_book_logs():
@@ -165,17 +164,58 @@ def report(section, runs, settings=Settings(), **overrides):
     return lines + book_comparison(chapter, section, finals, stats, settings, overrides)
 
 
-def book_comparison(chapter, section, finals, stats, settings, overrides):
-    """Lines placing the book's published figures in this spread, or why they are skipped."""
+def run_release():
+    """The Fashion-MNIST release a load uses now (the seeds' runs), or None if none is found."""
+    try:
+        return data.locate(download=False).release
+    except data.DataError:
+        return None
+
+
+def _published(section, num_epochs, final_epoch):
+    """(the book's figures after `num_epochs` epochs, where they come from): the file
+    $D2LSOFTMAX_BOOK_LOGS names if set, else the figures shipped in book_figures."""
     path = find_book_logs()
-    if path is None:
+    if path is not None:
+        return book_figures(section, num_epochs, final_epoch, path), path
+    return ([BookFigure(f.source, f.epoch, f.loss, f.train_acc, f.test_acc)
+             for f in published.at_epoch(section, num_epochs)],
+            f'published, on Fashion-MNIST {published.PUBLISHED_RELEASE}')
+
+
+def _other_release(section, num_epochs, release):
+    """Lines saying the book ran on the other release, and this package's spread on `release`."""
+    book = published.PUBLISHED_RELEASE
+    lines = ['', f'book comparison skipped: the book ran on Fashion-MNIST {book} (gluon\'s '
+             f'mirror), these seeds on {release or "an unknown release"}, which splits train '
+             f'and test differently; {data.RELEASE_ENV}={book} compares like with like']
+    spread = published.measured(section, release)
+    if spread is not None and num_epochs == published.FINAL_EPOCH:
+        lines.append(f'  measured on {release} over {spread.seeds} seeds ({spread.source}): '
+                     + ', '.join(f'{name} {value[0]:.4f} ± {value[1]:.4f}' for name, value in (
+                         ('loss', spread.loss), ('train acc', spread.train_acc),
+                         ('test acc', spread.test_acc)) if value is not None))
+    return lines
+
+
+def book_comparison(chapter, section, finals, stats, settings, overrides):
+    """Lines placing the book's published figures in this spread, or why they are skipped.
+
+    The book's figures are compared only with runs on the book's release (2017-08-26);
+    a log file given in $D2LSOFTMAX_BOOK_LOGS is compared as it is.
+    """
+    if book_logs_places() and find_book_logs() is None:
         return ['', 'book comparison skipped: book_logs.md not found (looked at '
                 + ', '.join(book_logs_places()) + f'); set {BOOK_LOGS_ENV}=/path/to/book_logs.md']
     differ = _settings_differ(chapter, overrides, settings)
     if differ:
         return ['', f'book comparison skipped: this run differs from the book ({differ})']
     num_epochs = finals[0].epoch
-    figures = book_figures(section, num_epochs, chapter.defaults['num_epochs'], path)
+    if not book_logs_places():
+        release = run_release()
+        if release != published.PUBLISHED_RELEASE:
+            return _other_release(section, num_epochs, release)
+    figures, path = _published(section, num_epochs, chapter.defaults['num_epochs'])
     if not figures:
         return ['', f'book comparison skipped: {path} has no figure for chapter {section} '
                 f'after {num_epochs} epochs']

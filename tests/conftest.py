@@ -1,4 +1,5 @@
 """Shared fixtures: an isolated environment, tiny fake idx files, the real data set."""
+import copy
 import gzip
 import hashlib
 import os
@@ -8,12 +9,17 @@ import struct
 import numpy as np
 import pytest
 
-from d2lsoftmax import data
+from d2lsoftmax import data, releases
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Beside CI only (never on a user's machine): the 2017-08-26 label files, book_logs.md.
+SHARED = os.path.normpath(os.path.join(REPO, '..', 'shared'))
+BOOK_LABELS_DIR = os.path.join(SHARED, 'data', 'fashion-mnist-2017-08-26')
 
 
 def _real_data_dir():
     """Folder with the four real files: $D2LSOFTMAX_DATA as given at start-up, else Debian's."""
-    for folder in (os.environ.get('D2LSOFTMAX_DATA'), data.DEBIAN_DIR):
+    for folder in (os.environ.get('D2LSOFTMAX_DATA'), data.debian_dir()):
         if folder and data._has_all_files(os.path.expanduser(folder)):
             return os.path.expanduser(folder)
     return None
@@ -32,16 +38,20 @@ DEAD_REPO = _closed_port_url()
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(monkeypatch, tmp_path):
+def isolated_env(monkeypatch, tmp_path, tmp_path_factory):
     """No test sees the caller's data settings or ~/.mxnet, and none can go online.
 
-    $D2LSOFTMAX_DATA is unset, $MXNET_HOME is an empty folder of the test and
-    $MXNET_GLUON_REPO a closed local port; the Debian folder is still searched.
-    Tests change them with monkeypatch, which restores them afterwards.
+    $D2LSOFTMAX_DATA and $D2LSOFTMAX_RELEASE are unset, $MXNET_HOME is an empty
+    folder of the test, $MXNET_GLUON_REPO and $D2LSOFTMAX_ZALANDO_URL a closed local
+    port; the Debian folder is still searched. Files verified by earlier tests are
+    forgotten. Tests change all this with monkeypatch, which restores it afterwards.
     """
-    monkeypatch.delenv('D2LSOFTMAX_DATA', raising=False)
-    monkeypatch.setenv('MXNET_HOME', str(tmp_path / 'mxnet-home'))
+    for name in (data.DATA_ENV, data.RELEASE_ENV, data.DEBIAN_ENV):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv('MXNET_HOME', str(tmp_path_factory.mktemp('mxnet-home')))
     monkeypatch.setenv('MXNET_GLUON_REPO', DEAD_REPO)
+    monkeypatch.setenv(data.ZALANDO_ENV, DEAD_REPO)
+    data.clear_caches()
 
 
 @pytest.fixture
@@ -49,9 +59,19 @@ def real_data(monkeypatch):
     """The folder of the real Fashion-MNIST files, also exported as $D2LSOFTMAX_DATA."""
     if REAL_DATA_DIR is None:
         pytest.skip(f'real Fashion-MNIST not found: install the Debian package '
-                    f'dataset-fashion-mnist ({data.DEBIAN_DIR}) or set D2LSOFTMAX_DATA')
+                    f'dataset-fashion-mnist ({data.debian_dir()}) or set D2LSOFTMAX_DATA')
     monkeypatch.setenv('D2LSOFTMAX_DATA', REAL_DATA_DIR)
     return REAL_DATA_DIR
+
+
+@pytest.fixture
+def book_labels():
+    """The folder of the 2017-08-26 release's two real label files (../shared, beside CI)."""
+    if not all(os.path.isfile(os.path.join(BOOK_LABELS_DIR, base + '.gz'))
+               for base in (data.FILES['train'][1], data.FILES['test'][1])):
+        pytest.skip(f'the 2017-08-26 label files are not here ({BOOK_LABELS_DIR}): that '
+                    'folder exists only beside this repository\'s CI')
+    return BOOK_LABELS_DIR
 
 
 # ------------------------------------------------------------ fake idx files
@@ -85,24 +105,45 @@ def fake_split_arrays(n, seed=0):
 
 
 @pytest.fixture
-def fake_data(monkeypatch):
-    """fake_data(folder, gz=True, sizes=None): the four files with tiny fake content.
+def digests(monkeypatch):
+    """A private copy of releases.DIGESTS, patched in: a test may add its files' digests."""
+    table = copy.deepcopy(releases.DIGESTS)
+    monkeypatch.setattr(releases, 'DIGESTS', table)
+    return table
 
-    data.SHA256 is patched to the digests of that content, so it verifies; returns
-    {split: (images (n, 28, 28), labels (n,))} of what was written.
+
+def register(table, release, base, path, by=('sha256',)):
+    """Record file `path` as `release`'s `base` in digest table `table`, by the digests `by`.
+
+    by: 'sha256' (of the decompressed content) and/or 'gz_sha1' (of the .gz as it is,
+    gluon's check); the other digest of that file is removed, so only `by` can match.
     """
-    digests = dict(data.SHA256)
-    monkeypatch.setattr(data, 'SHA256', digests)
+    with open(path, 'rb') as f:
+        raw = f.read()
+    content = gzip.decompress(raw) if raw[:2] == b'\x1f\x8b' else raw
+    found = {'sha256': hashlib.sha256(content).hexdigest(),
+             'gz_sha1': hashlib.sha1(raw).hexdigest()}
+    table.setdefault(release, {})[base] = {kind: found[kind] for kind in by}
 
-    def make(folder, gz=True, sizes=None, seed=0):
+
+@pytest.fixture
+def fake_data(digests):
+    """fake_data(folder, gz=True, sizes=None, seed=0, release='2017-08-31', by=('sha256',)).
+
+    Writes the four files with tiny fake content and enters their digests in the
+    (patched) table of `release`, so they verify as that release's files; `by`
+    chooses the digests (see register). Returns {split: (images (n, 28, 28),
+    labels (n,))} of what was written.
+    """
+    def make(folder, gz=True, sizes=None, seed=0, release=releases.CURRENT, by=('sha256',)):
         os.makedirs(folder, exist_ok=True)
         written = {}
         for i, (split, (images_base, labels_base)) in enumerate(data.FILES.items()):
             n = (sizes or {}).get(split, {'train': 12, 'test': 5}[split])
             images, labels = fake_split_arrays(n, seed + i)
             for base, array in ((images_base, images), (labels_base, labels)):
-                _write_idx(os.path.join(folder, base + ('.gz' if gz else '')), array, gz)
-                digests[base] = hashlib.sha256(idx_bytes(array)).hexdigest()
+                path = _write_idx(os.path.join(folder, base + ('.gz' if gz else '')), array, gz)
+                register(digests, release, base, path, by)
             written[split] = images, labels
         return written
     return make

@@ -4,7 +4,20 @@ import pytest
 from mxnet import nd
 
 from d2lsoftmax import cli, plotting, scratch
-from d2lsoftmax.chapters import ch3_8_activations as ch
+
+
+@pytest.fixture(scope='module')
+def ch(tmp_path_factory):
+    """The names chapter 3.8 defines, from one run of the script (figures to a tmp folder)."""
+    import runpy
+    import sys
+    import types
+    saved, sys.argv = sys.argv, ['3.8', '--out', str(tmp_path_factory.mktemp('out'))]
+    try:
+        names = runpy.run_module('d2lsoftmax.chapters.ch3_8_activations', run_name='__main__')
+    finally:
+        sys.argv = saved
+    return types.SimpleNamespace(**names)
 
 x = nd.arange(-8.0, 8.0, 0.1)  # the book's grid, 0 included
 X = x.asnumpy().astype(np.float64)
@@ -15,19 +28,19 @@ X = x.asnumpy().astype(np.float64)
     ('sigmoid', lambda v: 1 / (1 + np.exp(-v)), lambda v: np.exp(-v) / (1 + np.exp(-v)) ** 2),
     ('tanh', np.tanh, lambda v: 1 / np.cosh(v) ** 2),
 ])
-def test_values_and_autograd_gradients_match_the_formulas(name, f, df):
+def test_values_and_autograd_gradients_match_the_formulas(ch, name, f, df):
     y, grad = ch.value_and_grad(ch.ACTIVATIONS[name], x)
     np.testing.assert_allclose(y.asnumpy(), f(X), rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(grad.asnumpy(), df(X), rtol=1e-5, atol=1e-7)
 
 
-def test_value_and_grad_leaves_its_input_alone():
+def test_value_and_grad_leaves_its_input_alone(ch):
     x0 = x.copy()
     ch.value_and_grad(nd.tanh, x)
     assert x.grad is None and (x == x0).min().asscalar() == 1
 
 
-def test_scratch_relu_matches_nd_relu_except_its_gradient_at_zero():
+def test_scratch_relu_matches_nd_relu_except_its_gradient_at_zero(ch):
     y, grad = ch.value_and_grad(scratch.relu, x)
     y_nd, grad_nd = ch.value_and_grad(nd.relu, x)
     np.testing.assert_array_equal(y.asnumpy(), y_nd.asnumpy())
@@ -37,7 +50,7 @@ def test_scratch_relu_matches_nd_relu_except_its_gradient_at_zero():
     assert grad.asnumpy()[~away].tolist() == [1.0] and grad_nd.asnumpy()[~away].tolist() == [0.0]
 
 
-def test_gradients_peak_where_the_book_says():
+def test_gradients_peak_where_the_book_says(ch):
     curves = ch.activation_curves(x)
     assert set(curves) == {'relu', 'sigmoid', 'tanh'}
     assert curves['sigmoid'][1].max().asscalar() == pytest.approx(0.25)
@@ -45,7 +58,7 @@ def test_gradients_peak_where_the_book_says():
     assert X[curves['tanh'][1].asnumpy().argmax()] == 0  # both peak at x = 0
 
 
-def test_plot_activations_writes_a_png(tmp_path):
+def test_plot_activations_writes_a_png(ch, tmp_path):
     path = plotting.plot_activations(x, ch.activation_curves(x), str(tmp_path / 'a' / 'f.png'))
     with open(path, 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
@@ -53,7 +66,7 @@ def test_plot_activations_writes_a_png(tmp_path):
 
 
 def test_chapter_runs_prints_the_table_and_saves_the_figure(tmp_path, capsys):
-    ch.main(['--out', str(tmp_path)])
+    assert cli.main(['run', '3.8', '--out', str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert 'grad sigmoid' in out and '0.2500' in out
     assert 'grad of tanh vs its formula: max |difference| 0' in out

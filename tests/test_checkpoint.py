@@ -9,7 +9,8 @@ from mxnet import nd
 from d2lsoftmax import checkpoint, cli, experiment
 from d2lsoftmax.checkpoint import CheckpointError
 from d2lsoftmax.data import DataError, FashionMNISTIter, find_data_dir, load_arrays
-from d2lsoftmax.runs import chapter_args, chapter_module
+from d2lsoftmax import models
+from d2lsoftmax.sections import chapter_args, chapters
 
 SECTIONS = ('3.6', '3.7', '3.9', '3.10')
 
@@ -38,14 +39,14 @@ def X(tiny_loader):
 
 def _trained(section, loader):
     trained = experiment.train(section, seed=0, loader=loader, num_epochs=1)
-    return trained, chapter_args(chapter_module(section), num_epochs=1)
+    return trained, chapter_args(section, num_epochs=1)
 
 
 def _path(tmp_path, section, trained):
     return tmp_path / f'model{checkpoint.SUFFIX[experiment.kind(trained.how)]}'
 
 
-@pytest.mark.parametrize('section', [s for s in SECTIONS if s in cli.chapters()])
+@pytest.mark.parametrize('section', [s for s in SECTIONS if s in chapters()])
 def test_round_trip_gives_identical_predictions(section, tmp_path, tiny_loader, X):
     trained, args = _trained(section, tiny_loader)
     path = checkpoint.save(_path(tmp_path, section, trained), trained.net, trained.how,
@@ -106,12 +107,11 @@ def test_garbage_file_is_refused(tmp_path, tiny_loader):
 
 def test_file_of_another_model_is_refused(tmp_path, tiny_loader):
     """A Dense(10) file loaded into the MLP: the error names what does not fit."""
-    if '3.10' not in cli.chapters():
+    if '3.10' not in chapters():
         pytest.skip('chapter 3.10 not present')
     trained, args = _trained('3.7', tiny_loader)
     path = checkpoint.save(tmp_path / 'm.params', trained.net, trained.how, '3.7', args)
-    module = chapter_module('3.10')
-    net, _, how = module.model(chapter_args(module))
+    net, _, how = models.build('3.10')
     with pytest.raises(CheckpointError) as e:
         checkpoint.load_into(path, net, how, "chapter 3.10's model")
     message = str(e.value)

@@ -1,4 +1,4 @@
-"""Downloading from a local HTTP server on 127.0.0.1: success, bad checksum, timeout, 404."""
+"""Downloading from a local HTTP server on 127.0.0.1: each release, bad checksum, deadline, 404."""
 import http.server
 import os
 import socket
@@ -9,13 +9,18 @@ import pytest
 
 from d2lsoftmax import data
 from d2lsoftmax.data import DataError
+from d2lsoftmax.releases import BOOK, CURRENT
 
-PREFIX = '/gluon/dataset/fashion-mnist/'  # where gluon's repository keeps the files
-ALL_GZ = sorted(base + '.gz' for base in data.SHA256)
+GLUON_PREFIX = '/gluon/dataset/fashion-mnist/'  # where gluon's repository keeps the files
+ALL_GZ = sorted(base + '.gz' for pair in data.FILES.values() for base in pair)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    """Serves server.files {url path: bytes}, 404 otherwise; records the paths asked for."""
+    """Serves server.files {url path: bytes}, 404 otherwise; records the paths asked for.
+
+    server.promise {path: n} announces another Content-Length; server.trickle {path: s}
+    sends the body one byte every s seconds.
+    """
 
     def do_GET(self):
         self.server.requests.append(self.path)
@@ -27,7 +32,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header('Content-Length', str(promised))
         self.end_headers()
-        self.wfile.write(body)
+        pause = self.server.trickle.get(self.path)
+        if pause is None:
+            self.wfile.write(body)
+            return
+        for i in range(len(body)):
+            if self.server.stopping.wait(pause):
+                return
+            try:
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+            except OSError:
+                return  # the client gave up, as it should
 
     def log_message(self, *args):
         """Keep the test output quiet."""
@@ -38,25 +54,38 @@ def server():
     """A threaded HTTP server on 127.0.0.1 (port 0), shut down after the test."""
     httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
     httpd.daemon_threads = True
-    httpd.files, httpd.promise, httpd.requests = {}, {}, []
+    httpd.files, httpd.promise, httpd.trickle, httpd.requests = {}, {}, {}, []
+    httpd.stopping = threading.Event()
     httpd.url = f'http://127.0.0.1:{httpd.server_port}'
     thread = threading.Thread(target=httpd.serve_forever, kwargs={'poll_interval': 0.05},
                               daemon=True)
     thread.start()
     yield httpd
+    httpd.stopping.set()
     httpd.shutdown()
     httpd.server_close()
     thread.join(timeout=5)
 
 
+def _publish(server, folder, prefix):
+    """Serve every .gz file of `folder` under URL path `prefix`."""
+    for name in ALL_GZ:
+        with open(os.path.join(folder, name), 'rb') as f:
+            server.files[prefix + name] = f.read()
+
+
 @pytest.fixture
 def published(tmp_path, fake_data, server):
-    """The four fake .gz files served under PREFIX, with data.SHA256 patched to match."""
+    """Four fake .gz files of the current release, served under gluon's path."""
     written = fake_data(tmp_path / 'published')
-    for name in ALL_GZ:
-        with open(tmp_path / 'published' / name, 'rb') as f:
-            server.files[PREFIX + name] = f.read()
+    _publish(server, tmp_path / 'published', GLUON_PREFIX)
     return written
+
+
+@pytest.fixture
+def nowhere_else(tmp_path, monkeypatch):
+    """No Debian folder: only the (empty) cache and the download remain."""
+    monkeypatch.setenv(data.DEBIAN_ENV, str(tmp_path / 'no-debian'))
 
 
 def _listing(folder):
@@ -66,25 +95,53 @@ def _listing(folder):
 def test_download_with_url_argument(tmp_path, server, published):
     """All four files land in the folder, verified, without .part leftovers."""
     target = tmp_path / 'cache'
-    data.download_fashion_mnist(str(target), url=server.url + PREFIX, timeout=5)
+    used = data.download_fashion_mnist(str(target), CURRENT, url=server.url + GLUON_PREFIX,
+                                       timeout=5)
+    assert used == server.url + GLUON_PREFIX
     assert _listing(target) == ALL_GZ
-    assert sorted(server.requests) == [PREFIX + name for name in ALL_GZ]
-    images, labels = data.read_split(str(target), 'train')  # verifies the patched digests
+    assert sorted(server.requests) == [GLUON_PREFIX + name for name in ALL_GZ]
+    images, labels = data.read_split(str(target), 'train', release=CURRENT)
     assert (images[..., 0] == published['train'][0]).all()
     assert (labels == published['train'][1]).all()
 
 
-def test_download_via_mxnet_gluon_repo_into_the_cache(tmp_path, monkeypatch, server,
-                                                      published):
-    """With nothing found, find_data_dir fetches from $MXNET_GLUON_REPO into the cache."""
-    monkeypatch.setattr(data, 'DEBIAN_DIR', str(tmp_path / 'no-debian'))
+def test_the_books_release_from_mxnet_gluon_repo_into_the_cache(tmp_path, monkeypatch, server,
+                                                                fake_data, nowhere_else):
+    """Nothing local, no release named: the book's release, from $MXNET_GLUON_REPO's gluon
+    path, verified by gluon's SHA-1 of each .gz, into gluon's own cache folder."""
+    written = fake_data(tmp_path / 'mirror', release=BOOK, by=('gz_sha1',))
+    _publish(server, tmp_path / 'mirror', GLUON_PREFIX)
     monkeypatch.setenv('MXNET_GLUON_REPO', server.url)  # no trailing slash, as users write it
-    found = data.find_data_dir(timeout=5)
-    assert found == data.cache_dir() == str(tmp_path / 'mxnet-home' / 'datasets' /
-                                            'fashion-mnist')
-    assert _listing(found) == ALL_GZ
+    location = data.locate(timeout=5)
+    assert location.release == BOOK
+    assert location.directory == data.cache_dir() == str(tmp_path / 'mxnet-home' / 'datasets'
+                                                          / 'fashion-mnist')
+    assert location.place == f'downloaded from {server.url}{GLUON_PREFIX}'
+    assert _listing(location.directory) == ALL_GZ  # gluon's SHA-1s: no gunzip needed yet
     X, y = data.load_arrays('test')
-    assert (X[..., 0] == published['test'][0]).all()
+    assert (X[..., 0] == written['test'][0]).all() and (y == written['test'][1]).all()
+    assert 'data: Fashion-MNIST 2017-08-26 (the book\'s release' in data.release_line()
+
+
+def test_the_current_release_from_zalandos_location(tmp_path, monkeypatch, server, fake_data,
+                                                    nowhere_else):
+    """release='2017-08-31': fetched from $D2LSOFTMAX_ZALANDO_URL (Zalando's layout: /NAME.gz),
+    verified by content SHA-256, into the cache's 2017-08-31 folder."""
+    fake_data(tmp_path / 'zalando')
+    _publish(server, tmp_path / 'zalando', '/')
+    monkeypatch.setenv(data.ZALANDO_ENV, server.url)
+    location = data.locate(release=CURRENT, timeout=5)
+    assert (location.release, location.directory) == (CURRENT, data.download_dir(CURRENT))
+    assert sorted(server.requests) == ['/' + name for name in ALL_GZ]
+    assert _listing(location.directory) == ALL_GZ
+    assert not os.path.exists(os.path.join(data.cache_dir(), ALL_GZ[0]))  # gluon's stays empty
+
+
+def test_the_default_zalando_location_is_zalandos():
+    """Without the variable, the current release comes from Zalando's published location."""
+    os.environ.pop(data.ZALANDO_ENV)  # conftest set it; monkeypatch restores it
+    assert data.source_url(CURRENT) == \
+        'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'
 
 
 def test_files_already_there_are_not_fetched_again(tmp_path, server, published):
@@ -92,44 +149,84 @@ def test_files_already_there_are_not_fetched_again(tmp_path, server, published):
     target = tmp_path / 'cache'
     target.mkdir()
     kept = ALL_GZ[0]
-    (target / kept).write_bytes(server.files[PREFIX + kept])
-    data.download_fashion_mnist(str(target), url=server.url + PREFIX, timeout=5)
-    assert sorted(server.requests) == [PREFIX + name for name in ALL_GZ[1:]]
+    (target / kept).write_bytes(server.files[GLUON_PREFIX + kept])
+    data.download_fashion_mnist(str(target), CURRENT, url=server.url + GLUON_PREFIX, timeout=5)
+    assert sorted(server.requests) == [GLUON_PREFIX + name for name in ALL_GZ[1:]]
     assert _listing(target) == ALL_GZ
 
 
-def test_checksum_mismatch(tmp_path, monkeypatch, server, published):
+def test_a_corrupt_file_is_replaced(tmp_path, server, published):
+    """A file there that fails its check is fetched again and replaced."""
+    target = tmp_path / 'cache'
+    target.mkdir()
+    (target / ALL_GZ[0]).write_bytes(b'<html>captive portal</html>')
+    data.download_fashion_mnist(str(target), CURRENT, url=server.url + GLUON_PREFIX, timeout=5)
+    assert (target / ALL_GZ[0]).read_bytes() == server.files[GLUON_PREFIX + ALL_GZ[0]]
+
+
+def test_checksum_mismatch(tmp_path, digests, server, published):
     """A served file with other content: the error names it and nothing is kept."""
-    monkeypatch.setitem(data.SHA256, 'train-images-idx3-ubyte', '0' * 64)
+    digests[CURRENT]['train-labels-idx1-ubyte'] = {'sha256': '0' * 64}
     target = tmp_path / 'cache'
     with pytest.raises(DataError) as info:
-        data.download_fashion_mnist(str(target), url=server.url + PREFIX, timeout=5)
+        data.download_fashion_mnist(str(target), CURRENT, url=server.url + GLUON_PREFIX,
+                                    timeout=5)
     message = str(info.value)
-    assert 'train-images-idx3-ubyte.gz: downloaded file rejected' in message
-    assert 'SHA-256' in message and '0' * 64 in message
+    assert 'train-labels-idx1-ubyte.gz: downloaded file rejected' in message
+    assert 'matches neither Fashion-MNIST release' in message
     assert _listing(target) == []  # the first file failed: no file, no .part
+
+
+def test_a_file_of_the_other_release_is_rejected(tmp_path, server, published):
+    """Asked for the book's release, served the current one's file: rejected, nothing kept."""
+    target = tmp_path / 'cache'
+    with pytest.raises(DataError, match=f'downloaded file rejected: it is the {CURRENT} '
+                                        f'release, not {BOOK}'):
+        data.download_fashion_mnist(str(target), BOOK, url=server.url + GLUON_PREFIX, timeout=5)
+    assert _listing(target) == []
 
 
 def test_truncated_download(tmp_path, server, published):
     """A connection that closes before Content-Length is reached leaves nothing behind."""
-    name = PREFIX + 'train-images-idx3-ubyte.gz'
+    name = GLUON_PREFIX + 'train-labels-idx1-ubyte.gz'
     server.promise[name] = len(server.files[name])
-    server.files[name] = server.files[name][:100]
+    server.files[name] = server.files[name][:10]
     target = tmp_path / 'cache'
-    with pytest.raises(DataError, match='train-images-idx3-ubyte.gz: downloaded file rejected'):
-        data.download_fashion_mnist(str(target), url=server.url + PREFIX, timeout=5)
+    with pytest.raises(DataError, match='train-labels-idx1-ubyte.gz: the connection closed '
+                                        f'after 10 of {server.promise[name]} bytes'):
+        data.download_fashion_mnist(str(target), CURRENT, url=server.url + GLUON_PREFIX,
+                                    timeout=5)
     assert _listing(target) == []
 
 
 def test_404(tmp_path, server, published):
     """A file the server does not have: its URL and the HTTP status in the message."""
-    del server.files[PREFIX + 'train-labels-idx1-ubyte.gz']
+    del server.files[GLUON_PREFIX + 't10k-labels-idx1-ubyte.gz']
     target = tmp_path / 'cache'
     with pytest.raises(DataError) as info:
-        data.download_fashion_mnist(str(target), url=server.url + PREFIX, timeout=5)
-    assert (f'{server.url}{PREFIX}train-labels-idx1-ubyte.gz: HTTP error 404'
+        data.download_fashion_mnist(str(target), CURRENT, url=server.url + GLUON_PREFIX,
+                                    timeout=5)
+    assert (f'{server.url}{GLUON_PREFIX}t10k-labels-idx1-ubyte.gz: HTTP error 404'
             in str(info.value))
-    assert not [n for n in _listing(target) if n.endswith('.part') or 'labels' in n]
+    assert not [n for n in _listing(target) if n.endswith('.part') or 't10k-labels' in n]
+
+
+def test_a_trickling_server_is_stopped_by_the_overall_deadline(tmp_path, monkeypatch, server,
+                                                               published, nowhere_else):
+    """One byte every 0.5 s (each read well within its 5 s timeout): the 1.5 s deadline of the
+    whole download stops it, with one clear error, and nothing is left in the cache."""
+    server.trickle[GLUON_PREFIX + 'train-labels-idx1-ubyte.gz'] = 0.5
+    start = time.monotonic()
+    with pytest.raises(DataError) as info:
+        data.locate(release=CURRENT, url=server.url + GLUON_PREFIX, timeout=5, deadline=1.5)
+    elapsed = time.monotonic() - start
+    assert 1.4 < elapsed < 4, elapsed
+    message = str(info.value)
+    assert 'train-labels-idx1-ubyte.gz: the download did not finish within its 1.5 s ' \
+           'deadline (' in message
+    assert 'Fashion-MNIST not found' in message
+    assert _listing(data.download_dir(CURRENT)) == []
+    assert [n for n in _listing(data.cache_dir()) if n != CURRENT] == []
 
 
 @pytest.fixture
@@ -151,9 +248,19 @@ def test_timeout(tmp_path, silent_port):
                                     timeout=0.5)
     assert time.monotonic() - start < 5
     message = str(info.value)
-    assert f'http://127.0.0.1:{silent_port}/train-images-idx3-ubyte.gz' in message
+    assert f'http://127.0.0.1:{silent_port}/train-labels-idx1-ubyte.gz' in message
     assert 'no answer within 0.5 s' in message
     assert _listing(target) == []
+
+
+def test_a_silent_server_is_stopped_by_the_deadline_before_the_timeout(tmp_path, silent_port):
+    """The deadline also bounds a read that would otherwise wait its whole timeout."""
+    start = time.monotonic()
+    with pytest.raises(DataError, match='did not finish within its 0.5 s deadline'):
+        data.download_fashion_mnist(str(tmp_path / 'cache'),
+                                    url=f'http://127.0.0.1:{silent_port}/', timeout=30,
+                                    deadline=0.5)
+    assert time.monotonic() - start < 3
 
 
 @pytest.fixture

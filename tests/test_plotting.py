@@ -21,7 +21,7 @@ def test_terminal_saves_a_png_and_closes_the_figure(tmp_path, capsys):
 def test_jupyter_shows_inline_and_saves_nothing(tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(plotting, 'in_notebook', lambda: True)
-    monkeypatch.setattr(IPython.display, 'display', shown.append)
+    monkeypatch.setattr(IPython.display, 'display', lambda fig, **kw: shown.append(fig))
     assert plotting.plot_history(RECORDS, str(tmp_path / 'curves.png')) is None
     assert len(shown) == 1 and shown[0].axes  # the figure itself went to display()
     assert list(tmp_path.iterdir()) == [] and plotting.plt.get_fignums() == []
@@ -38,7 +38,8 @@ def test_prediction_grid_marks_mistakes_in_red(tmp_path, monkeypatch):
 
 def test_show_fashion_mnist_takes_the_books_arguments():
     X = nd.array(np.random.uniform(size=(4, 1, 28, 28)))
-    fig = plotting.show_fashion_mnist(X, ['a', 'b', 'c', 'd'])
+    assert plotting.show_fashion_mnist(X, ['a', 'b', 'c', 'd']) is None  # as d2lzh's
+    fig = plotting.plt.gcf()  # Jupyter's inline backend shows it once, at the cell's end
     assert [ax.get_title() for ax in fig.axes] == ['a', 'b', 'c', 'd']
     plotting.plt.close(fig)
 

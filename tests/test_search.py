@@ -68,9 +68,9 @@ def test_bad_values_are_refused(axis, values):
 def test_the_test_set_never_enters_the_search(tmp_path, monkeypatch):
     real, splits = data.load_arrays, []
 
-    def recording(split, root=None):
+    def recording(split, root=None, release=None):
         splits.append(split)
-        return real(split, root)
+        return real(split, root, release)
     monkeypatch.setattr(data, 'load_arrays', recording)
     monkeypatch.setattr(search, 'load_arrays', recording)
     spec = Spec('3.7', k=3, subset=600)
