@@ -24,9 +24,18 @@ def script_path(section):
     return importlib.util.find_spec(name).origin
 
 
+def _jupytext():
+    """The jupytext module, or a ValueError saying how to install it."""
+    try:
+        import jupytext
+    except ImportError:
+        raise ValueError('writing notebooks needs jupytext: pip install jupytext') from None
+    return jupytext
+
+
 def read_notebook(section):
     """Chapter `section` as a notebook object (nbformat 4), with a Python 3 kernel."""
-    import jupytext
+    jupytext = _jupytext()
     notebook = jupytext.read(script_path(section), fmt=SCRIPT_FORMAT)
     notebook.metadata['kernelspec'] = dict(KERNELSPEC)
     return notebook
@@ -57,7 +66,7 @@ def write_notebook(section, out=DEFAULT_OUT):
     The notebook goes to a temporary file beside its target first and is then
     renamed, so an interrupted write never leaves half a notebook behind.
     """
-    import jupytext
+    jupytext = _jupytext()
     notebook = read_notebook(section)
     path = os.path.join(out, sections.chapter(section).script + '.ipynb')
     fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp',
