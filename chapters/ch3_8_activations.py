@@ -16,7 +16,8 @@ from mxnet import autograd, nd
 import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`
 from d2lsoftmax import cli
 
-args = cli.parse_chapter_args(cli.chapter_parser('3.8', 'Activation functions: ReLU, sigmoid, tanh'))
+parser = cli.chapter_parser('3.8', 'Activation functions: ReLU, sigmoid, tanh')
+args = cli.parse_chapter_args(parser)
 d2l.set_seed(args.seed)
 
 # %% [markdown]

@@ -112,4 +112,5 @@ true_labels, pred_labels = d2l.predict_ch3(net, test_iter,
 # (compare section 3.6's curves).
 
 # %%
-d2l.plot_history(records, cli.out_path(args, '3.9', 'curves'), 'Multilayer perceptron from scratch')
+d2l.plot_history(records, cli.out_path(args, '3.9', 'curves'),
+                 'Multilayer perceptron from scratch')

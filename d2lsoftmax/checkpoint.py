@@ -1,26 +1,52 @@
 """Save and load trained parameters: scratch as NumPy .npz, concise with Gluon's save_parameters.
 
 Beside the parameter file FILE a small record FILE.json says which chapter's
-model they belong to (section, its options, scratch or concise, the shapes), so
-`load` can rebuild the model and refuse a file that does not fit it. Both files
-are written to a temporary name first and then renamed: a crash never leaves a
-half-written file under the real name.
+model they belong to (section, its options, scratch or concise, the shapes, the
+release), so `load` can rebuild the model and refuse a file that does not fit it.
+
+The two files are one unit; a save replaces the previous pair whole or not at all:
+
+1. every path is checked first (outputs.check_file: FILE and FILE.json not folders,
+   their folder writable), so a bad path fails before anything is written;
+2. the parameters are written in full to FILE.part and the record, which carries the
+   SHA-256 of those parameters, to FILE.json.part, both flushed to disk;
+3. FILE.json.part is renamed onto FILE.json (the commit), then FILE.part onto FILE.
+
+A crash before the commit leaves the old pair as it was (and .part files that the
+next save of FILE removes). A crash between the two renames leaves the new record,
+the old FILE and the new parameters in FILE.part: the record's SHA-256 shows that FILE
+is not its file and that FILE.part is, and the next load or save finishes the rename.
+So a load always gets the old pair or the new one, never a mix. Saves into one folder
+take turns (an flock on the folder), so two processes saving one FILE cannot mix
+their halves. Records without the SHA-256 (older saves) load as before.
+
+Loading refuses, with one message naming the file: an empty, truncated or foreign
+file, a record lacking a field or naming a chapter that trains no model, options
+out of range (limits.check), parameters of other names or shapes, and parameters
+holding nan or inf (a diverged training).
 """
+import contextlib
+import hashlib
 import json
 import os
+import struct
 import tempfile
 
 import numpy as np
 from mxnet import nd
 from mxnet.base import MXNetError
 
-from . import models
+from . import limits, models, outputs
 from .models import kind
-from .sections import chapter, chapter_args
+from .sections import chapter, chapter_args, chapters
 
 FORMAT = 'd2lsoftmax-params'
 VERSION = 1
 SUFFIX = {'scratch': '.npz', 'concise': '.params'}
+PART = '.part'  # FILE.part, FILE.json.part: a save's halves before they are renamed
+NPZ_MAGIC = (b'PK\x03\x04', b'PK\x05\x06')  # a zip archive, or an empty one
+GLUON_MAGIC = struct.pack('<Q', 0x112)  # MXNet's NDArray list file (nd.save)
+KINDS = {'scratch': 'NumPy .npz', 'concise': 'Gluon parameter'}
 
 
 class CheckpointError(ValueError):
@@ -93,6 +119,14 @@ def check_path(path, model_kind):
             f'name it e.g. model{SUFFIX[model_kind]}.')
 
 
+def check_target(path, section, option='--save-params'):
+    """Everything a save of chapter `section`'s model to `path` needs, checked before any work:
+    the suffix, FILE and FILE.json not folders, their folder writable (outputs.OutputError)."""
+    check_path(path, chapter_kind(section))
+    outputs.check_file(path, option)
+    outputs.check_file(meta_path(path), f'{option} record')
+
+
 def chapter_kind(section):
     """'scratch' or 'concise': what chapter `section`'s model is (built once to see)."""
     return chapter(section).kind
@@ -102,27 +136,135 @@ def save(path, net, how, section, args, settings=None, release=None):
     """Write the model's parameters to `path` and its record to path.json; returns path.
 
     `release`: the Fashion-MNIST release it trained on (None: the one a load finds now).
+    The pair is replaced whole or not at all (see the module's docstring).
     """
     model_kind = kind(how)
     path = str(path)
     check_path(path, model_kind)
+    outputs.check_file(path, 'parameter file')
+    outputs.check_file(meta_path(path), 'parameter record')
     params = named_params(net, how)
-    if model_kind == 'scratch':
-        _atomic_write(path, lambda tmp: _write_npz(tmp, {n: p.asnumpy()
-                                                         for n, p in params.items()}))
-    else:
-        _atomic_write(path, net.save_parameters)
     meta = {'format': FORMAT, 'version': VERSION, 'section': section, 'kind': model_kind,
             'chapter_args': {k: v for k, v in vars(args).items()
                              if isinstance(v, (bool, int, float, str))},
             'shapes': {n: list(p.shape) for n, p in params.items()},
             'settings': settings or {}, 'release': release or _release_now()}
-
-    def write_meta(tmp):
-        with open(tmp, 'w') as f:
-            json.dump(meta, f)
-    _atomic_write(meta_path(path), write_meta)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    try:
+        with _folder_lock(path):
+            _settle(path)  # what an earlier crashed save left: finish it or drop it
+            _write_pair(path, meta, lambda part: _write_params(part, net, how, params))
+    except OSError as e:
+        raise CheckpointError(f'{path}: could not save the parameters ({e.strerror or e}); '
+                              'the previous file, if any, is unchanged.') from None
     return path
+
+
+def _write_params(part, net, how, params):
+    """Write the parameters to `part` in the model's format."""
+    if kind(how) == 'scratch':
+        _write_npz(part, {n: p.asnumpy() for n, p in params.items()})
+    else:
+        net.save_parameters(part)
+
+
+def _write_pair(path, meta, write_params):
+    """Steps 2 and 3 of a save: both halves to .part files, then the two renames."""
+    part, meta_part = path + PART, meta_path(path) + PART
+    committed = False
+    try:
+        write_params(part)
+        _fsync(part)
+        meta = {**meta, 'params_sha256': _sha256(part)}
+        with open(meta_part, 'w') as f:
+            json.dump(meta, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(meta_part, meta_path(path))  # the commit: FILE.part is now the parameters
+        committed = True
+        os.replace(part, path)
+    finally:
+        if committed:  # interrupted between the renames: finish, else the next load does
+            with contextlib.suppress(OSError):
+                if os.path.exists(part):
+                    os.replace(part, path)
+        else:
+            for leftover in (part, meta_part):
+                with contextlib.suppress(OSError):
+                    os.remove(leftover)
+        _fsync_folder(path)
+
+
+def _fsync(path):
+    """Force `path`'s content to disk (a rename must never expose an unwritten file)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(path):
+    """Force the renames in `path`'s folder to disk; harmless where folders cannot be synced."""
+    with contextlib.suppress(OSError):
+        _fsync(os.path.dirname(os.path.abspath(path)))
+
+
+def _sha256(path):
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _folder_lock(path, shared=False):
+    """An flock on `path`'s folder: exclusive while a pair is written or repaired there,
+    shared while one is read."""
+    try:
+        import fcntl
+        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    except (ImportError, OSError):
+        yield  # no flock here (not POSIX, or the folder cannot be opened): no turns
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing drops the lock
+
+
+def _record_digest(path):
+    """The params_sha256 the record of `path` names, or None (no record, older record)."""
+    try:
+        with open(meta_path(path)) as f:
+            meta = json.load(f)
+        return meta.get('params_sha256') if isinstance(meta, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _settle(path):
+    """After a crashed save: finish its rename if it committed, else drop its .part files.
+
+    Returns True when FILE is the file its record names (or the record names none).
+    Call with the folder locked.
+    """
+    part, meta_part = path + PART, meta_path(path) + PART
+    digest = _record_digest(path)
+    matches = digest is None or (os.path.isfile(path) and _sha256(path) == digest)
+    if os.path.isfile(part):
+        if not matches and _sha256(part) == digest:
+            os.replace(part, path)  # the commit happened: these are the record's parameters
+            _fsync_folder(path)
+            matches = True
+        else:
+            os.remove(part)  # a save that never committed: the old pair stands
+    if os.path.isfile(meta_part):
+        os.remove(meta_part)
+    return matches
 
 
 def _release_now():
@@ -139,41 +281,115 @@ def _release_now():
 def read_meta(path):
     """The record saved beside parameter file `path`; CheckpointError if absent or foreign."""
     path = str(path)
+    if os.path.isdir(path):
+        raise CheckpointError(f'{path}: is a folder, not a parameter file.')
     if not os.path.isfile(path):
         raise CheckpointError(f'{path}: no such parameter file.')
+    record = meta_path(path)
     try:
-        with open(meta_path(path)) as f:
+        with open(record, encoding='utf-8') as f:
             meta = json.load(f)
     except FileNotFoundError:
         raise CheckpointError(
-            f'{path}: its record {meta_path(path)} is missing; it says which chapter the '
+            f'{path}: its record {record} is missing; it says which chapter the '
             'parameters belong to. Copy it along with the file, or save the model again '
             'with `d2lsoftmax run SECTION --save-params FILE`.') from None
+    except IsADirectoryError:
+        raise CheckpointError(f'{path}: its record {record} is a folder, not a file.') from None
     except (OSError, ValueError) as e:
-        raise CheckpointError(f'{meta_path(path)}: not a readable JSON record ({e}).') from None
+        reason = getattr(e, 'strerror', None) or type(e).__name__.replace('Error', ' error')
+        raise CheckpointError(f'{record}: not a readable JSON record ({reason}).') from None
     if not isinstance(meta, dict) or meta.get('format') != FORMAT:
-        raise CheckpointError(f'{meta_path(path)}: not a d2lsoftmax parameter record.')
+        raise CheckpointError(f'{record}: not a d2lsoftmax parameter record.')
     if meta.get('version') != VERSION:
-        raise CheckpointError(f'{meta_path(path)}: record version {meta.get("version")}, '
+        raise CheckpointError(f'{record}: record version {meta.get("version")}, '
                               f'this d2lsoftmax reads version {VERSION}.')
+    check_record(record, meta)
     return meta
+
+
+def check_record(record, meta):
+    """CheckpointError naming `record` unless it names a training chapter, its kind and
+    valid options (the fields `load` needs to rebuild the model)."""
+    missing = [k for k in ('section', 'kind', 'chapter_args') if k not in meta]
+    if missing:
+        raise CheckpointError(f'{record}: the record lacks {", ".join(missing)}: it was not '
+                              'written by --save-params, or was edited; save the model again.')
+    section, model_kind, options = meta['section'], meta['kind'], meta['chapter_args']
+    if not isinstance(section, str) or section not in chapters():
+        raise CheckpointError(f'{record}: section {section!r} is not a chapter of this '
+                              f'd2lsoftmax ({", ".join(chapters())}).')
+    if chapter(section).kind is None:
+        raise CheckpointError(f'{record}: chapter {section} trains no model, so no '
+                              'parameters can be of it.')
+    if model_kind not in SUFFIX:
+        raise CheckpointError(f'{record}: kind {model_kind!r} is neither scratch nor concise.')
+    if not isinstance(options, dict):
+        raise CheckpointError(f'{record}: chapter_args must be a mapping of option to value, '
+                              f'got {type(options).__name__}.')
+    found = chapter(section)
+    for name, default in {**found.defaults, **found.options}.items():
+        if name in options:
+            _check_option(record, name, options[name], default)
+
+
+def _check_option(record, name, value, default):
+    """CheckpointError unless a recorded option has its default's type and a usable value."""
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    else:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = ok and (isinstance(default, float) or float(value).is_integer())
+    reason = None if ok else f'expected {type(default).__name__}'
+    if ok and not isinstance(default, bool):
+        try:
+            limits.check(name, value)
+        except limits.UsageError as e:
+            reason = str(e)
+    if reason:
+        raise CheckpointError(f'{record}: chapter_args {name}={value!r} is not usable '
+                              f'({reason}); save the model again.')
 
 
 def read_arrays(path, model_kind):
     """{name: array} held by a .npz (scratch) or Gluon .params (concise) file."""
+    what = KINDS[model_kind]
+    _check_magic(path, model_kind)
     try:
         if model_kind == 'scratch':
             with np.load(path, allow_pickle=False) as f:
-                return {n: f[n] for n in f.files}
-        loaded = nd.load(path)
-        if not isinstance(loaded, dict):
-            raise ValueError('it holds a list of arrays, not named parameters')
-        return loaded
-    except (OSError, ValueError, MXNetError) as e:
-        what = 'NumPy .npz' if model_kind == 'scratch' else 'Gluon parameter'
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(f'{path}: not a readable {what} file ({first}). The file is '
-                              'corrupt or of another kind; save the model again.') from None
+                arrays = {n: f[n] for n in f.files}
+        else:
+            arrays = nd.load(path)
+    except Exception:  # zipfile.BadZipFile, EOFError, MXNetError, ...: never their internals
+        raise CheckpointError(f'{path}: a damaged or truncated {what} file (or one holding '
+                              'Python objects, which are never loaded); save the model '
+                              'again.') from None
+    if not isinstance(arrays, dict):
+        raise CheckpointError(f'{path}: it holds a list of arrays, not named parameters; '
+                              'save the model again.')
+    for name, array in arrays.items():
+        dtype = np.dtype(array.dtype)
+        if not (np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer)):
+            raise CheckpointError(f'{path}: parameter {name} holds {dtype} values, not '
+                                  'numbers; save the model again.')
+    return arrays
+
+
+def _check_magic(path, model_kind):
+    """CheckpointError unless the file starts like a `model_kind` parameter file."""
+    try:
+        with open(path, 'rb') as f:
+            head = f.read(8)
+    except OSError as e:
+        raise CheckpointError(f'{path}: cannot be read ({e.strerror}).') from None
+    if not head:
+        raise CheckpointError(f'{path}: the file is empty; save the model again.')
+    good = head[:4] in NPZ_MAGIC if model_kind == 'scratch' else head == GLUON_MAGIC
+    if not good:
+        raise CheckpointError(f'{path}: not a readable {KINDS[model_kind]} file (it does not '
+                              'start like one). The file is corrupt or of another kind; save '
+                              'the model again.')
 
 
 def _fits(shape, needed):
@@ -201,6 +417,18 @@ def check_fit(path, arrays, expected, what):
                               + '\nLoad the file into the model it was saved from.')
 
 
+def check_finite(path, arrays):
+    """CheckpointError when a parameter holds nan or inf: a diverged model scores nothing."""
+    for name, array in arrays.items():
+        values = array.asnumpy() if hasattr(array, 'asnumpy') else np.asarray(array)
+        bad = values.size - int(np.isfinite(values).sum())
+        if bad:
+            raise CheckpointError(
+                f'{path}: {bad} of the {values.size} values of parameter {name} are nan or '
+                'inf: the training diverged before the save. Train again with a lower '
+                'learning rate.')
+
+
 def _probe(net, path, what):
     """Run one blank image through net: a clear error if the loaded shapes cannot compute."""
     try:
@@ -217,29 +445,63 @@ def load_into(path, net, how, what='this model'):
     model_kind = kind(how)
     arrays = read_arrays(path, model_kind)
     check_fit(path, arrays, _expected_shapes(net, how), what)
+    check_finite(path, arrays)
     if model_kind == 'scratch':
         for name, param in named_params(net, how).items():
             param[:] = nd.array(arrays[name], dtype=param.dtype)
     else:
-        net.load_parameters(path)
+        try:
+            net.load_parameters(path)
+        except (MXNetError, ValueError, AssertionError):
+            raise CheckpointError(f'{path}: Gluon could not load these parameters into '
+                                  f'{what}; save the model again.') from None
     _probe(net, path, what)
     return net
 
 
+def _is_recorded(path):
+    """True when `path` is the file its record names (or the record names none)."""
+    digest = _record_digest(path)
+    return digest is None or _sha256(path) == digest
+
+
+def _repair(path):
+    """Finish or drop what a crashed save left beside `path` (waiting for a save under way)."""
+    try:
+        with _folder_lock(path):
+            _settle(path)
+    except OSError:
+        pass  # a read-only copy: nothing can be repaired here, the check below says so
+
+
 def load(path):
     """Rebuild the saved chapter's model and load `path` into it: (net, how, meta)."""
-    meta = read_meta(path)
-    try:
-        found = chapter(meta['section'])
-    except ValueError as e:
-        raise CheckpointError(f'{path}: saved from chapter {meta["section"]}, which this '
-                              f'd2lsoftmax does not have ({e}).') from None
+    path = str(path)
+    read_meta(path)  # a missing file or record is said first
+    with _folder_lock(path, shared=True):
+        matches = _is_recorded(path)
+    if not matches:
+        _repair(path)
+    with _folder_lock(path, shared=True):  # no save replaces the pair while it is read
+        meta = read_meta(path)
+        matches = _is_recorded(path)
+        net, how = _load_model(path, meta)
+    if not matches:
+        raise CheckpointError(f'{path}: these are not the parameters its record '
+                              f'{meta_path(path)} was written for (the file was replaced '
+                              'after the save); save the model again.')
+    return net, how, meta
+
+
+def _load_model(path, meta):
+    """Build the model `meta` describes and load `path` into it: (net, how)."""
+    found = chapter(meta['section'])
     known = set(found.defaults) | set(found.options)
     args = chapter_args(found.section,
                         **{k: v for k, v in meta['chapter_args'].items() if k in known})
-    net, _, how = models.build(found.section, args)
-    if kind(how) != meta['kind']:
+    if found.kind != meta['kind']:
         raise CheckpointError(f'{path}: saved as a {meta["kind"]} model, but chapter '
-                              f'{meta["section"]} now builds a {kind(how)} one.')
+                              f'{meta["section"]} now builds a {found.kind} one.')
+    net, _, how = models.build(found.section, args)
     load_into(path, net, how, f"chapter {meta['section']}'s model")
-    return net, how, meta
+    return net, how

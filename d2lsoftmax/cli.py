@@ -4,6 +4,7 @@ The top layer: it imports the library, never the other way round. Every command
 imports what it uses when it uses it, so `list` and `--help` never load MXNet.
 """
 import argparse
+import contextlib
 import os
 import runpy
 import sys
@@ -68,7 +69,8 @@ def chapter_parser(section, description, options=None, num_epochs=None, lr=None,
 
 
 EXPERIMENT_EPILOG = (
-    f'{PROG} run also takes: --seeds 0-9 [--jobs N] (statistics over seeds), --wd LAMBD, '
+    f'{PROG} run also takes: --seeds 0-9 [--jobs N | --scheduler ADDRESS] (statistics over '
+    'seeds, locally or on a Dask cluster), --wd LAMBD, '
     '--lr-decay RATE [--lr-decay-every K], --optimizer {sgd,momentum,adam,rmsprop} and '
     '--init {normal,xavier} (concise chapters), --save-params FILE (.npz scratch, '
     '.params concise).')
@@ -81,8 +83,16 @@ def chapter_options_parser(section):
 
 
 def in_notebook():
-    """True inside a Jupyter kernel, whose sys.argv is the kernel's, not the reader's."""
-    return 'ipykernel' in sys.modules
+    """True inside a Jupyter kernel, whose sys.argv is the kernel's, not the reader's.
+
+    Having imported ipykernel is not enough: a process that starts kernels (nbclient,
+    a test) imports it too, yet its own command line is the reader's.
+    """
+    if 'ipykernel' not in sys.modules:  # cheap: no IPython import for `list`
+        return False
+    from IPython import get_ipython
+    shell = get_ipython()
+    return shell is not None and 'IPKernelApp' in getattr(shell, 'config', {})
 
 
 NOTEBOOK_ARGS_ENV = 'D2LSOFTMAX_ARGS'  # a notebook's options, e.g. '--num-epochs 1'
@@ -107,9 +117,10 @@ def out_path(args, section, name):
 def user_error_types():
     """The exceptions that mean a user's mistake (bad file, data, setting), not a bug."""
     from .checkpoint import CheckpointError
+    from .cluster import ClusterError
     from .data import DataError
     from .training import TrainingDiverged
-    return DataError, TrainingDiverged, CheckpointError, ValueError
+    return DataError, TrainingDiverged, CheckpointError, ClusterError, ValueError
 
 
 def script(main, argv=None):
@@ -281,6 +292,7 @@ def run_experiment_parser():
     parser = Parser(add_help=False, allow_abbrev=False)
     parser.add_argument('--seeds', default=None)
     parser.add_argument('--jobs', type=_positive(int), default=None)
+    parser.add_argument('--scheduler', default=None)
     parser.add_argument('--save-params', default=None)
     add_experiment_options(parser)
     return parser
@@ -289,6 +301,7 @@ def run_experiment_parser():
 def experiment_requested(extra):
     """True when `run` was given any experiment option."""
     return (extra.seeds is not None or extra.jobs is not None or extra.save_params is not None
+            or extra.scheduler is not None
             or extra.wd or extra.lr_decay is not None or extra.optimizer is not None
             or extra.init is not None)
 
@@ -315,9 +328,9 @@ def experiment_command(section, extra, rest):
     from . import experiment, seeds
     experiment.check(section, settings)
     if extra.seeds is None:
-        if extra.jobs is not None:
-            raise ValueError('--jobs runs several seeds at once: give --seeds too '
-                             '(e.g. --seeds 0-9)')
+        if extra.jobs is not None or extra.scheduler is not None:
+            raise ValueError(f'--{"jobs" if extra.jobs else "scheduler"} runs several seeds at '
+                             'once: give --seeds too (e.g. --seeds 0-9)')
         experiment.run_and_report(section, args.seed, settings, args.out,
                                   extra.save_params, **overrides)
         return 0
@@ -328,12 +341,24 @@ def experiment_command(section, extra, rest):
           + ', '.join(f'{k}={v}' for k, v in {**overrides, **settings.changed()}.items()))
     from .data import release_line
     print(release_line(), flush=True)  # the release every seed trains on
-    runs = seeds.run_seeds(section, chosen, settings, extra.jobs or 1,
-                           on_done=lambda seed, records: print(seeds.seed_line(seed, records),
-                                                               flush=True),
-                           **overrides)
+    with cluster_executor(extra.scheduler, extra.jobs) as executor:
+        runs = seeds.run_seeds(section, chosen, settings, extra.jobs or 1,
+                               on_done=lambda seed, records: print(
+                                   seeds.seed_line(seed, records), flush=True),
+                               executor=executor, **overrides)
     print('\n'.join(seeds.report(section, runs, settings, **overrides)))
     return 0
+
+
+def cluster_executor(address, jobs=None):
+    """A context giving a Dask cluster.Executor for --scheduler ADDRESS, or None without one."""
+    if address is None:
+        return contextlib.nullcontext()
+    if jobs is not None:
+        raise ValueError('--jobs sets local worker processes; with --scheduler the cluster\'s '
+                         'workers run the tasks (dask worker ... --nworkers N): drop --jobs')
+    from . import cluster
+    return cluster.connect(address)
 
 
 def search_parser(sub):
@@ -365,6 +390,9 @@ def search_parser(sub):
     p.add_argument('--save-params', default=None, metavar='FILE',
                    help='save the retrained best model (.npz scratch, .params concise)')
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
+    p.add_argument('--scheduler', default=None, metavar='ADDRESS',
+                   help='run the folds on a Dask cluster: tcp://HOST:8786, or local:N for N '
+                   "local worker processes (needs pip install 'd2lsoftmax[cluster]')")
     add_experiment_options(p, wd=False)
     return p
 
@@ -380,8 +408,9 @@ def search_command(args):
                        settings_from(args, wd=False).changed())
     results = args.results or os.path.join(args.out, f'search_{args.section}.jsonl')
     try:
-        search.search(spec, grid, results, args.jobs or parallel.default_jobs(), args.out,
-                      args.save_params, progress=not args.no_progress)
+        with cluster_executor(args.scheduler, args.jobs) as executor:
+            search.search(spec, grid, results, args.jobs or parallel.default_jobs(), args.out,
+                          args.save_params, progress=not args.no_progress, executor=executor)
     except KeyboardInterrupt:
         done = len(search.read_results(results))
         print(f'\ninterrupted: {done} finished folds are in {results}; run the same '

@@ -15,13 +15,17 @@ def default_jobs():
     return os.cpu_count() or 1
 
 
-def imap(fn, tasks, jobs=1):
+def imap(fn, tasks, jobs=1, executor=None):
     """Yield fn(task) for every task as each finishes (any order when jobs > 1).
 
     jobs=1 runs in this process, in order; fn must be a module-level function
-    and tasks picklable when jobs > 1.
+    and tasks picklable when jobs > 1. An executor (cluster.Executor: a Dask
+    cluster) runs them instead, and jobs is ignored.
     """
     tasks = list(tasks)
+    if executor is not None:
+        yield from executor.imap(fn, tasks)
+        return
     jobs = max(1, min(jobs, len(tasks)))
     if jobs == 1:
         yield from (fn(task) for task in tasks)

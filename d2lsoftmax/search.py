@@ -185,10 +185,11 @@ def append_result(path, result):
 
 # ------------------------------------------------------------------- search
 
-def run_search(spec, grid, results_path, jobs=1, progress=True, log=print):
+def run_search(spec, grid, results_path, jobs=1, progress=True, log=print, executor=None):
     """Cross-validate every configuration, skipping folds already in `results_path`.
 
     Returns {key: result} of this search's folds. Touches the training set only.
+    `executor` (cluster.Executor) runs the folds on a Dask cluster instead of `jobs`.
     """
     from tqdm import tqdm
     tasks = [{'key': task_key(spec, config, fold), 'spec': asdict(spec),
@@ -200,10 +201,11 @@ def run_search(spec, grid, results_path, jobs=1, progress=True, log=print):
     todo = [t for t in tasks if t['key'] not in done]
     log(f'{len(tasks)} folds ({len(tasks) // spec.k} configurations x {spec.k}): '
         f'{len(tasks) - len(todo)} already in {results_path}, {len(todo)} to run'
-        + (f' on {max(1, min(jobs, len(todo)))} worker(s)' if todo else ''))
+        + ((f' on {executor}' if executor else f' on {max(1, min(jobs, len(todo)))} worker(s)')
+           if todo else ''))
     with tqdm(total=len(tasks), initial=len(tasks) - len(todo), unit='fold', desc='search',
               disable=not progress or not todo, smoothing=0.1) as bar:
-        for result in parallel.imap(run_fold, todo, jobs):
+        for result in parallel.imap(run_fold, todo, jobs, executor):
             append_result(results_path, result)
             done[result['key']] = result
             bar.set_postfix(val_acc=f'{result["val_acc"]:.3f}')
@@ -266,7 +268,8 @@ def describe(config):
     return ', '.join(f'{k}={v:g}' for k, v in config.items())
 
 
-def search(spec, grid, results_path, jobs=1, out='out', save_params=None, progress=True):
+def search(spec, grid, results_path, jobs=1, out='out', save_params=None, progress=True,
+           executor=None):
     """The whole search: cross-validate, rank, plot, retrain the best, test it once.
 
     Returns (ranked rows, the retrained best as experiment.Trained).
@@ -278,7 +281,7 @@ def search(spec, grid, results_path, jobs=1, out='out', save_params=None, progre
     location = locate(release=spec.release)  # every fold, and the results' keys, name it
     spec = replace(spec, release=location.release)
     print(release_line(location=location))
-    rows = rank(run_search(spec, grid, results_path, jobs, progress))
+    rows = rank(run_search(spec, grid, results_path, jobs, progress, executor=executor))
     names = list(grid)
     print('\n'.join(format_table(rows, names)))
     best = rows[0]

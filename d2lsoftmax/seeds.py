@@ -8,6 +8,7 @@ import os
 import re
 from collections import namedtuple
 from dataclasses import asdict
+from functools import partial
 
 import numpy as np
 
@@ -43,17 +44,26 @@ def parse_seeds(text):
 
 
 def train_seed(task):
-    """Worker: train (section, seed, settings dict, overrides); returns (seed, records)."""
-    section, seed, settings, overrides = task
-    return seed, train(section, seed, Settings(**settings), **overrides).records
+    """Worker: train (section, seed, settings dict, overrides, release); (seed, records).
+
+    release None loads whichever release a load finds; a cluster's tasks name the client's.
+    """
+    section, seed, settings, overrides, release = task
+    loader = partial(data.load_data_fashion_mnist, release=release)
+    return seed, train(section, seed, Settings(**settings), loader=loader, **overrides).records
 
 
-def run_seeds(section, seeds, settings=Settings(), jobs=1, on_done=None, **overrides):
-    """{seed: records} of the chapter trained once per seed; on_done(seed, records) after each."""
+def run_seeds(section, seeds, settings=Settings(), jobs=1, on_done=None, executor=None,
+              **overrides):
+    """{seed: records} of the chapter trained once per seed; on_done(seed, records) after each.
+
+    `executor` (cluster.Executor) trains them on a Dask cluster, on this process's release.
+    """
     check(section, settings)  # a bad setting fails now, not in a worker
-    tasks = [(section, seed, asdict(settings), overrides) for seed in seeds]
+    release = data.locate().release if executor is not None else None
+    tasks = [(section, seed, asdict(settings), overrides, release) for seed in seeds]
     runs = {}
-    for seed, records in parallel.imap(train_seed, tasks, jobs):
+    for seed, records in parallel.imap(train_seed, tasks, jobs, executor):
         runs[seed] = records
         if on_done:
             on_done(seed, records)

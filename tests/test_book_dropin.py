@@ -1,4 +1,4 @@
-"""The book's chapter 3 runs with one changed line: `import d2lsoftmax as d2l` for `import d2lzh as d2l`.
+"""The book's chapter 3 runs with one changed line: `import d2lsoftmax as d2l` for d2lzh.
 
 Every section of chapter 3 that has code (3.1, 3.2, 3.3, 3.5, 3.6, 3.7, 3.8, 3.9,
 3.10, 3.11, 3.12, 3.13, 3.16) is represented by a short program written the way
@@ -20,7 +20,8 @@ import pytest
 from chapter_runs import seed0_records
 from d2lsoftmax.training import EPOCH_LINE
 
-SEEDING = 'import random, numpy, mxnet\nrandom.seed(0); numpy.random.seed(0); mxnet.random.seed(0)\n'
+SEEDING = ('import random, numpy, mxnet\n'
+           'random.seed(0); numpy.random.seed(0); mxnet.random.seed(0)\n')
 
 BOOK_3_1 = '''
 import d2lzh as d2l
@@ -616,7 +617,7 @@ def run_book_code(code, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize('section', ['3.6', '3.7'])
 def test_book_code_in_a_fresh_process_prints_the_librarys_first_epoch(section, real_data,
-                                                                      tmp_path):
+                                                                     tmp_path):
     lines = run_book_code(CHAPTER_3[section], tmp_path)
     # Same seed, same data order, same model: the book's loop prints our first epoch.
     assert lines[0] == EPOCH_LINE % seed0_records(section)[0]

@@ -114,8 +114,8 @@ def test_the_books_release_from_mxnet_gluon_repo_into_the_cache(tmp_path, monkey
     monkeypatch.setenv('MXNET_GLUON_REPO', server.url)  # no trailing slash, as users write it
     location = data.locate(timeout=5)
     assert location.release == BOOK
-    assert location.directory == data.cache_dir() == str(tmp_path / 'mxnet-home' / 'datasets'
-                                                          / 'fashion-mnist')
+    assert location.directory == data.cache_dir() == os.path.join(
+        os.environ['MXNET_HOME'], 'datasets', 'fashion-mnist')
     assert location.place == f'downloaded from {server.url}{GLUON_PREFIX}'
     assert _listing(location.directory) == ALL_GZ  # gluon's SHA-1s: no gunzip needed yet
     X, y = data.load_arrays('test')

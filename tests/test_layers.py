@@ -174,7 +174,8 @@ def test_the_checks_catch_an_upward_import_and_a_cycle():
 
 # ------------------------------------------------- no MXNet where none is needed
 
-@pytest.mark.parametrize('argv', [['list'], ['--help'], ['notebook', '--help']])
+@pytest.mark.parametrize('argv', [['list'], ['--help'], ['notebook', '--help']],
+                         ids=['list', 'help', 'notebook-help'])
 def test_commands_that_need_no_model_do_not_import_mxnet(argv):
     program = ('import sys, time\nstart = time.perf_counter()\nfrom d2lsoftmax import cli\n'
                'try:\n    cli.main(sys.argv[1:])\nexcept SystemExit:\n    pass\n'

@@ -107,6 +107,15 @@ def test_bad_notebook_arguments_are_one_line(argv, code, needle, tmp_path, capsy
     assert captured.out == '' and sorted(os.listdir(tmp_path)) == ['FILE']
 
 
+def test_outside_a_kernel_the_command_line_wins_even_with_ipykernel_imported(monkeypatch):
+    import ipykernel  # noqa: F401  (nbclient's kernel lookups import it into this process)
+    monkeypatch.setenv(cli.NOTEBOOK_ARGS_ENV, '--num-epochs 7')
+    monkeypatch.setattr(sys, 'argv', ['d2lsoftmax run 3.6', '--num-epochs', '2'])
+    script = {'__name__': '__main__', 'cli': cli}  # as a chapter script calls it
+    exec("args = cli.parse_chapter_args(cli.chapter_options_parser('3.6'))", script)
+    assert script['args'].num_epochs == 2
+
+
 def test_generated_notebooks_are_ignored_by_git():
     with open(os.path.join(REPO, '.gitignore')) as f:
         assert 'notebooks/' in f.read().split()

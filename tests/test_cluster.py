@@ -1,0 +1,184 @@
+"""--scheduler: search folds and seed runs on a Dask cluster of 2 worker processes (loopback).
+
+One local cluster serves the module (starting one costs seconds); each test
+connects its own client to it, as `d2lsoftmax ... --scheduler tcp://HOST:PORT`
+does. The worker-killing test runs last: the nanny restarts the worker after it.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import DEAD_REPO, REAL_DATA_DIR
+from d2lsoftmax import cli, cluster, data, search
+from d2lsoftmax.search import Spec
+
+distributed = pytest.importorskip('distributed')
+
+SPEC = Spec('3.7', k=2, subset=600, release='2017-08-31')
+GRID = search.make_grid('3.7', dict(lr=[0.05, 0.2], wd=[0.0], batch_size=[100], num_epochs=[1]))
+TIMING = ('seconds', 'pid')  # the only fields that may differ between two runs of a fold
+
+
+@pytest.fixture(scope='module')
+def scheduler(tmp_path_factory):
+    """The address of a local cluster of 2 workers that see only the real data, offline."""
+    if REAL_DATA_DIR is None:
+        pytest.skip('real Fashion-MNIST not found (see conftest.real_data)')
+    env = {data.DATA_ENV: REAL_DATA_DIR, data.RELEASE_ENV: '', data.DEBIAN_ENV: data.DEBIAN_DIR,
+           'MXNET_HOME': str(tmp_path_factory.mktemp('worker-mxnet-home')),
+           'MXNET_GLUON_REPO': DEAD_REPO, data.ZALANDO_ENV: DEAD_REPO}
+    with cluster.start_local(2, env) as local:
+        yield local.scheduler_address
+
+
+@pytest.fixture
+def executor(scheduler):
+    """A client of the module's cluster, closed after the test."""
+    with cluster.connect(scheduler) as connected:
+        yield connected
+
+
+@pytest.fixture(scope='module')
+def local_folds(tmp_path_factory):
+    """SPEC's folds run in this process (jobs=1): what the cluster must reproduce."""
+    path = str(tmp_path_factory.mktemp('local') / 'r.jsonl')
+    os.environ[data.DATA_ENV] = REAL_DATA_DIR or ''
+    try:
+        return search.run_search(SPEC, GRID, path, jobs=1, progress=False, log=lambda *a: None)
+    finally:
+        del os.environ[data.DATA_ENV]
+
+
+def _same_folds(got, expected):
+    assert got.keys() == expected.keys()
+    for key, result in expected.items():
+        assert {k: v for k, v in got[key].items() if k not in TIMING} == \
+            {k: v for k, v in result.items() if k not in TIMING}
+
+
+def _lines(path):
+    return [json.loads(line) for line in open(path)]
+
+
+def _closed_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+# ------------------------------------------------------------ same results
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_search_on_the_cluster_equals_the_local_search(executor, local_folds, tmp_path):
+    path = str(tmp_path / 'r.jsonl')
+    logged = []
+    folds = search.run_search(SPEC, GRID, path, progress=False, log=logged.append,
+                              executor=executor)
+    _same_folds(folds, local_folds)
+    assert {r['pid'] for r in folds.values()}.isdisjoint({os.getpid()})  # the workers ran them
+    assert sorted(r['key'] for r in _lines(path)) == sorted(local_folds)  # each written once
+    assert 'on the Dask cluster at tcp://127.0.0.1:' in logged[0]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_seed_sweep_on_the_cluster_equals_the_local_one(scheduler, capsys):
+    argv = ['run', '3.7', '--seeds', '0,1', '--num-epochs', '1']
+    assert cli.main(argv) == 0
+    here = capsys.readouterr().out.splitlines()
+    assert cli.main(argv + ['--scheduler', scheduler]) == 0
+    there = capsys.readouterr().out.splitlines()
+    seed_lines = sorted(line for line in here if line.startswith('seed '))
+    assert len(seed_lines) == 2
+    assert sorted(line for line in there if line.startswith('seed ')) == seed_lines
+    assert [l for l in there if not l.startswith('seed ')] == \
+        [l for l in here if not l.startswith('seed ')]
+
+
+# ------------------------------------------------------------------ faults
+
+@pytest.mark.slow
+def test_an_unreachable_scheduler_is_one_line_quickly(capsys):
+    start = time.perf_counter()
+    status = cli.main(['search', '3.7', '--lr', '0.1', '--folds', '2', '--subset', '600',
+                       '--scheduler', f'tcp://127.0.0.1:{_closed_port()}'])
+    assert status == 1 and time.perf_counter() - start < 10
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and 'cannot reach a Dask scheduler at tcp://127.0.0.1:' in err
+
+
+def test_without_distributed_the_message_says_how_to_install(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, 'distributed', None)  # `import distributed` fails
+    assert cli.main(['search', '3.7', '--lr', '0.1', '--scheduler', 'local:2']) == 1
+    assert "pip install 'd2lsoftmax[cluster]'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('address', ['local:0', 'local:x'])
+def test_a_bad_local_cluster_size_is_refused(address):
+    with pytest.raises(cluster.ClusterError, match='local:N with N >= 1'):
+        cluster.local_workers(address)
+
+
+def test_jobs_and_a_scheduler_do_not_mix(capsys):
+    assert cli.main(['search', '3.7', '--jobs', '2', '--scheduler', 'local:2']) == 1
+    assert 'drop --jobs' in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_workers_without_the_clients_release_fail_once_and_stop(executor, tmp_path):
+    """Workers hold 2017-08-31 only; a search on 2017-08-26 fails with the data layer's
+    message, named once, and leaves nothing running on the cluster."""
+    other = Spec('3.7', k=2, subset=600, release='2017-08-26')
+    with pytest.raises(data.DataError) as caught:
+        search.run_search(other, GRID, str(tmp_path / 'r.jsonl'), progress=False,
+                          log=lambda *a: None, executor=executor)
+    message = str(caught.value)
+    assert message.startswith('on Dask worker ') and message.count('on Dask worker') == 1
+    assert 'not the 2017-08-26 asked for' in message
+    deadline = time.time() + 5
+    while any(executor.client.processing().values()) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not any(executor.client.processing().values())
+    assert not (tmp_path / 'r.jsonl').exists() or _lines(str(tmp_path / 'r.jsonl')) == []
+
+
+@pytest.mark.slow
+def test_plain_runs_never_import_distributed():
+    code = ('import sys; from d2lsoftmax import cli, cluster, parallel, search, seeds; '
+            'list(parallel.imap(abs, [-1, -2], 2)); print("distributed" in sys.modules)')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.strip() == 'False', out.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_a_worker_killed_mid_search_loses_and_duplicates_no_fold(
+        executor, local_folds, tmp_path, monkeypatch):
+    """After the first fold lands, SIGKILL a worker that is running one: it is retried."""
+    killed, append = [], search.append_result
+
+    def append_then_kill(path, result):
+        append(path, result)
+        if not killed:
+            pids = executor.client.run(os.getpid)
+            busy = [a for a, keys in executor.client.processing().items() if keys]
+            victim = pids[(busy or list(pids))[0]]
+            os.kill(victim, signal.SIGKILL)
+            killed.append((victim, bool(busy)))
+    monkeypatch.setattr(search, 'append_result', append_then_kill)
+    path = str(tmp_path / 'r.jsonl')
+    folds = search.run_search(SPEC, GRID, path, progress=False, log=lambda *a: None,
+                              executor=executor)
+    assert killed and killed[0][1], 'no worker was running a fold when one was killed'
+    _same_folds(folds, local_folds)
+    keys = [r['key'] for r in _lines(path)]
+    assert len(keys) == len(set(keys)) == len(local_folds)  # none lost, none twice
