@@ -5,6 +5,7 @@ import sys
 import numpy as np
 from mxnet import nd
 
+from . import outputs
 from .checkpoint import named_params
 from .data import TEXT_LABELS
 from .models import kind
@@ -68,9 +69,13 @@ def report(net, how, test_iter, out, section):
 
 
 def evaluate_file(path, batch_size=256, out='out'):
-    """Load a saved model, then print its test accuracy and confusion matrix (`report`)."""
+    """Load a saved model, then print its test accuracy and confusion matrix (`report`).
+
+    The figures' folder is checked first, the file next, the data is read last.
+    """
     from .checkpoint import load
     from .data import load_data_fashion_mnist, release_line
+    outputs.check_folder(out, '--out')
     net, how, meta = load(path)
     print(f'{path}: chapter {meta["section"]} {meta["kind"]} model')
     _, test_iter = load_data_fashion_mnist(batch_size)
