@@ -21,10 +21,10 @@ LAYERS = [  # bottom to top
                 'optimizers', 'schedules'}),
     ('training', {'training'}),
     ('experiments', {'runs', 'experiment', 'seeds', 'search', 'checkpoint', 'evaluation',
-                     'parallel', 'book'}),
+                     'parallel', 'book', 'cluster'}),
     ('command line', {'cli', 'notebooks', 'chapters'}),
 ]
-LEAVES = {'plotting', 'sections'}
+LEAVES = {'plotting', 'sections', 'limits', 'outputs', 'interrupt'}  # the last three: no imports
 LEAF_MAY_IMPORT = {'data'} | LEAVES  # layer names and leaf modules a leaf may import
 NOT_LAYERED = {'__init__'}  # the package's lazy names: importlib only, no import statement
 
