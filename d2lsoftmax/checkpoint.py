@@ -485,12 +485,23 @@ def load(path):
     with _folder_lock(path, shared=True):  # no save replaces the pair while it is read
         meta = read_meta(path)
         matches = _is_recorded(path)
-        net, how = _load_model(path, meta)
+        if not matches:
+            _check_unfinished(path, meta)
+        net, how = _load_model(path, meta)  # a foreign file: its own faults are said first
     if not matches:
         raise CheckpointError(f'{path}: these are not the parameters its record '
                               f'{meta_path(path)} was written for (the file was replaced '
                               'after the save); save the model again.')
     return net, how, meta
+
+
+def _check_unfinished(path, meta):
+    """CheckpointError when the record's parameters wait in FILE.part, unrenamed (read-only)."""
+    part = path + PART
+    if os.path.isfile(part) and _sha256(part) == meta.get('params_sha256'):
+        raise CheckpointError(f'{path}: a save was interrupted between its two renames and '
+                              f'this folder cannot be written to finish it: the saved '
+                              f'parameters are in {part}; rename that file to {path}.')
 
 
 def _load_model(path, meta):

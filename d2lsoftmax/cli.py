@@ -5,6 +5,7 @@ imports what it uses when it uses it, so `list` and `--help` never load MXNet.
 """
 import argparse
 import contextlib
+import math
 import os
 import runpy
 import sys
@@ -23,7 +24,8 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
 
 
-def _positive(kind):
+def _positive(kind, name=None):
+    """Parse a positive `kind`; finite, and within limits.check's bounds for option `name`."""
     def parse(text):
         try:
             value = kind(text)
@@ -31,9 +33,39 @@ def _positive(kind):
             raise argparse.ArgumentTypeError(f'expected a positive number, got {text!r}')
         if not value > 0:
             raise argparse.ArgumentTypeError(f'must be positive, got {text}')
-        return value
+        return _within(name, value)
     parse.__name__ = kind.__name__
     return parse
+
+
+def _within(name, value):
+    """`value` if limits allow it for option `name` (finite, in range); else an argparse error."""
+    from . import limits
+    reason = limits.problem(name, value) if name else limits.problem('value', value)
+    if reason:
+        raise argparse.ArgumentTypeError(reason)
+    return value
+
+
+def _seed(text):
+    """A seed: a whole number from 0 to 2**32 - 1 (what numpy accepts)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a whole number, got {text!r}')
+    return _within('seed', value)
+
+
+def _probability(text):
+    """A drop probability: a number in [0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a number in [0, 1), got {text!r}')
+    if value < 0:
+        raise argparse.ArgumentTypeError(f'must be positive or 0 (a drop probability, in '
+                                         f'[0, 1)), got {text}')
+    return _within('drop_prob1', value)
 
 
 def chapter_parser(section, description, options=None, num_epochs=None, lr=None,
@@ -50,19 +82,21 @@ def chapter_parser(section, description, options=None, num_epochs=None, lr=None,
         if isinstance(default, bool):
             parser.add_argument(flag, action='store_true', default=default)
         else:
-            parser.add_argument(flag, type=_positive(type(default)), default=default,
-                                help='(default %(default)s)')
+            parse = _probability if name.startswith('drop_prob') else _positive(type(default),
+                                                                                 name)
+            parser.add_argument(flag, type=parse, default=default, help='(default %(default)s)')
     if num_epochs is not None:
         parser.add_argument('--num-epochs', type=_positive(int), default=num_epochs,
                             help='passes over the training set (default %(default)s)')
     if lr is not None:
-        parser.add_argument('--lr', type=_positive(float), default=lr,
+        parser.add_argument('--lr', type=_positive(float, 'lr'), default=lr,
                             help='learning rate (default %(default)s)')
     if batch_size is not None:
         parser.add_argument('--batch-size', type=_positive(int), default=batch_size,
                             help='examples per minibatch (default %(default)s)')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seeds random, numpy and mx.random (default %(default)s)')
+    parser.add_argument('--seed', type=_seed, default=0,
+                        help='seeds random, numpy and mx.random, 0 to 2**32 - 1 '
+                        '(default %(default)s)')
     parser.add_argument('--out', default='out',
                         help='folder for the PNG figures (default %(default)s/)')
     return parser
@@ -106,7 +140,21 @@ def parse_chapter_args(parser, argv=None):
         return parser.parse_args(shlex.split(os.environ.get(NOTEBOOK_ARGS_ENV, '')))
     if argv is None and sys._getframe(1).f_globals.get('__name__') != '__main__':
         return parser.parse_args([])  # imported, not run: the command line is someone else's
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if argv is None:  # run as a program: Ctrl-C gives one line and exit status 130
+        from . import interrupt
+        interrupt.install_for_program(parser.prog)
+    _check_out(parser, args)
+    return args
+
+
+def _check_out(parser, args):
+    """Refuse an unusable --out now, before the chapter reads any data: one line, exit 1."""
+    from .outputs import OutputError, check_folder
+    try:
+        check_folder(args.out, '--out')
+    except OutputError as e:
+        parser.exit(1, f'{parser.prog}: error: {e}\n')
 
 
 def out_path(args, section, name):
@@ -127,6 +175,7 @@ def script(main, argv=None):
     """Run a chapter's main() as a program: user errors become one message and exit 1."""
     from .data import DataError
     from .training import TrainingDiverged
+    from . import interrupt
     try:
         return main(argv)
     except (DataError, TrainingDiverged) as e:
@@ -134,6 +183,8 @@ def script(main, argv=None):
         sys.exit(1)
     except BrokenPipeError:
         _quiet_broken_pipe()
+    except KeyboardInterrupt:
+        sys.exit(interrupt.report())  # one line, exit status 130
 
 
 def _quiet_broken_pipe():
@@ -157,21 +208,30 @@ def run_chapter_script(section, argv):
 
     User errors (missing data, a diverged run) become one line on stderr and exit 1.
     """
+    from . import interrupt
     module = f'{CHAPTERS_PACKAGE}.{sections.chapter(section).script}'
     saved = sys.argv
     sys.argv = [f'{PROG} run {section}'] + list(argv)
     try:
-        script(lambda _: runpy.run_module(module, run_name='__main__', alter_sys=True))
+        with interrupt.handling(), interrupt.note(
+                f'{PROG} run {section}', kept='figures already saved are kept, nothing is '
+                'half-written', resume='run it again to start over'):
+            script(lambda _: runpy.run_module(module, run_name='__main__', alter_sys=True))
     finally:
         sys.argv = saved
 
 
 def main(argv=None):
-    """The `d2lsoftmax` command; returns its exit status."""
-    try:
-        return _main(argv)
-    except BrokenPipeError:
-        _quiet_broken_pipe()
+    """The `d2lsoftmax` command; returns its exit status (130 after Ctrl-C, with one line)."""
+    from . import interrupt
+    words = [w for w in (sys.argv[1:] if argv is None else argv) if not w.startswith('-')]
+    with interrupt.handling(final=argv is None), interrupt.note(' '.join([PROG, *words[:2]])):
+        try:
+            return _main(argv)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        except KeyboardInterrupt:
+            return interrupt.report()
 
 
 def take_release(argv):
@@ -246,17 +306,19 @@ def _non_negative(text):
         raise argparse.ArgumentTypeError(f'expected a number >= 0, got {text!r}')
     if value < 0:
         raise argparse.ArgumentTypeError(f'must be >= 0, got {text}')
-    return value
+    return _within('wd', value)  # finite too: nan and inf are refused
 
 
-def _list_of(kind):
-    """Parse 'a,b,c' into a list of `kind` (for search axes)."""
+def _list_of(kind, name=None):
+    """Parse 'a,b,c' into a list of `kind` (for search axes), each within option `name`'s
+    limits (limits.check: finite, in range)."""
     def parse(text):
         try:
-            return [kind(v) for v in text.split(',') if v.strip()]
+            values = [kind(v) for v in text.split(',') if v.strip()]
         except ValueError:
             raise argparse.ArgumentTypeError(
                 f'expected comma-separated {kind.__name__}s such as 1,2,3, got {text!r}')
+        return [_within(name, v) for v in values]
     parse.__name__ = f'list of {kind.__name__}'
     return parse
 
@@ -289,7 +351,7 @@ def settings_from(args, wd=True):
 
 def run_experiment_parser():
     """Options `run` takes besides a chapter's own; no abbreviations (--lr is not --lr-decay)."""
-    parser = Parser(add_help=False, allow_abbrev=False)
+    parser = Parser(prog=f'{PROG} run', add_help=False, allow_abbrev=False)
     parser.add_argument('--seeds', default=None)
     parser.add_argument('--jobs', type=_positive(int), default=None)
     parser.add_argument('--scheduler', default=None)
@@ -307,9 +369,14 @@ def experiment_requested(extra):
 
 
 def user_errors(command, *args):
-    """Run a command; a user's mistake (bad option, file, data) is one line and exit status 1."""
+    """Run a command; a user's mistake (bad option, file, data) is one line and exit status 1,
+    a value that parsed but cannot be used (limits.UsageError) exit status 2."""
+    from .limits import UsageError
     try:
         return command(*args) or 0
+    except UsageError as e:
+        print(f'{PROG}: error: {e}', file=sys.stderr)
+        return 2
     except user_error_types() as e:
         print(f'{PROG}: error: {e}', file=sys.stderr)
         return 1
@@ -325,26 +392,41 @@ def experiment_command(section, extra, rest):
     args = chapter_options_parser(section).parse_args(rest)
     overrides = {k: getattr(args, k) for k in {**found.options, **found.defaults}}
     settings = settings_from(extra)
-    from . import experiment, seeds
+    from . import experiment, interrupt, seeds
+    chosen = None if extra.seeds is None else seeds.parse_seeds(extra.seeds)  # bounded first
     experiment.check(section, settings)
     if extra.seeds is None:
         if extra.jobs is not None or extra.scheduler is not None:
             raise ValueError(f'--{"jobs" if extra.jobs else "scheduler"} runs several seeds at '
                              'once: give --seeds too (e.g. --seeds 0-9)')
-        experiment.run_and_report(section, args.seed, settings, args.out,
-                                  extra.save_params, **overrides)
+        kept = (f'{extra.save_params} was not written (a copy saved before is unchanged)'
+                if extra.save_params else 'nothing was saved')
+        with interrupt.note(f'{PROG} run {section}', kept, 'run it again to start over'):
+            experiment.run_and_report(section, args.seed, settings, args.out,
+                                      extra.save_params, **overrides)
         return 0
     if extra.save_params is not None:
         raise ValueError('--save-params saves the model of one run; drop --seeds (use --seed N)')
-    chosen = seeds.parse_seeds(extra.seeds)
+    return seeds_command(section, chosen, extra, settings, overrides)
+
+
+def seeds_command(section, chosen, extra, settings, overrides):
+    """`run SECTION --seeds ...`: one line per seed as each finishes, then the statistics."""
+    from . import interrupt, seeds
     print(f'chapter {section}: {len(chosen)} runs (seeds {extra.seeds}), '
           + ', '.join(f'{k}={v}' for k, v in {**overrides, **settings.changed()}.items()))
     from .data import release_line
     print(release_line(), flush=True)  # the release every seed trains on
-    with cluster_executor(extra.scheduler, extra.jobs) as executor:
-        runs = seeds.run_seeds(section, chosen, settings, extra.jobs or 1,
-                               on_done=lambda seed, records: print(
-                                   seeds.seed_line(seed, records), flush=True),
+    finished = []
+
+    def on_done(seed, records):
+        finished.append(seed)
+        print(seeds.seed_line(seed, records), flush=True)
+    with interrupt.note(f'{PROG} run {section} --seeds {extra.seeds}',
+                        lambda: f'{len(finished)} of {len(chosen)} seeds had finished (their '
+                        'lines are above; runs are not saved)', 'run it again to start over'), \
+            cluster_executor(extra.scheduler, extra.jobs) as executor:
+        runs = seeds.run_seeds(section, chosen, settings, extra.jobs or 1, on_done=on_done,
                                executor=executor, **overrides)
     print('\n'.join(seeds.report(section, runs, settings, **overrides)))
     return 0
@@ -373,19 +455,20 @@ def search_parser(sub):
     for name, kind in (('lr', float), ('num_hiddens', int), ('wd', float),
                        ('batch_size', int), ('num_epochs', int)):
         default = DEFAULT_GRID.get(name)
-        p.add_argument('--' + name.replace('_', '-'), type=_list_of(kind), default=None,
+        p.add_argument('--' + name.replace('_', '-'), type=_list_of(kind, name), default=None,
                        metavar='V1,V2', help='values to try (default: '
                        + (','.join(f'{v:g}' for v in default) if default else "the chapter's")
                        + ')')
-    p.add_argument('--folds', type=_positive(int), default=5, help='k of k-fold CV (default 5)')
-    p.add_argument('--subset', type=_positive(int), default=None, metavar='N',
+    p.add_argument('--folds', type=_positive(int, 'folds'), default=5,
+                   help='k of k-fold CV, at least 2 (default 5)')
+    p.add_argument('--subset', type=_positive(int, 'subset'), default=None, metavar='N',
                    help='use the first N training images only (default: all 60000)')
     p.add_argument('--jobs', type=_positive(int), default=None,
                    help='worker processes (default: one per core)')
     p.add_argument('--results', default=None, metavar='FILE',
                    help='JSON-lines results file, resumed if present '
                    '(default OUT/search_SECTION.jsonl)')
-    p.add_argument('--seed', type=int, default=0, help='seeds the folds and every run')
+    p.add_argument('--seed', type=_seed, default=0, help='seeds the folds and every run')
     p.add_argument('--out', default='out', help='folder for results and figures')
     p.add_argument('--save-params', default=None, metavar='FILE',
                    help='save the retrained best model (.npz scratch, .params concise)')
@@ -404,6 +487,9 @@ def search_command(args):
     missing = [a for a in search.DEFAULT_GRID if a not in grid]
     if missing:
         print(f'note: chapter {args.section} has no {", ".join(missing)} option: not searched')
+    from . import interrupt, limits
+    limits.check_search(args.folds, args.subset or limits.TRAIN_EXAMPLES,
+                        math.prod(len(values) for values in grid.values()))  # before any task
     spec = search.Spec(args.section, args.folds, args.subset, args.seed,
                        settings_from(args, wd=False).changed())
     results = args.results or os.path.join(args.out, f'search_{args.section}.jsonl')
@@ -413,9 +499,8 @@ def search_command(args):
                           args.save_params, progress=not args.no_progress, executor=executor)
     except KeyboardInterrupt:
         done = len(search.read_results(results))
-        print(f'\ninterrupted: {done} finished folds are in {results}; run the same '
-              'command again to resume', file=sys.stderr)
-        return 130
+        return interrupt.report(f'\ninterrupted: {done} finished folds are in {results}; run '
+                                'the same command again to resume')
     return 0
 
 
@@ -433,8 +518,11 @@ def evaluate_parser(sub):
 
 def evaluate_command(args):
     """`evaluate --params FILE`: test accuracy, confusion matrix, figures."""
+    from . import interrupt
     from .evaluation import evaluate_file
-    evaluate_file(args.params, args.batch_size, args.out)
+    with interrupt.note(f'{PROG} evaluate --params {args.params}',
+                        f'{args.params} is unchanged', 'run it again to score it'):
+        evaluate_file(args.params, args.batch_size, args.out)
     return 0
 
 

@@ -105,13 +105,28 @@ class Executor:
                    for task in tasks]
         seen = set()
         try:
-            for future, result in distributed.as_completed(futures, with_results=True,
-                                                             loop=self.client.loop):
+            for future, result in self._completed(distributed, futures):
                 if future.key not in seen:  # each task's result is yielded once
                     seen.add(future.key)
                     yield result
         finally:
-            self.client.cancel([f for f in futures if f.key not in seen])
+            if self.client.status == 'running':
+                self.client.cancel([f for f in futures if f.key not in seen])
+
+    def _completed(self, distributed, futures):
+        """(future, result) as each finishes; a lost scheduler or a deadly task: ClusterError."""
+        try:
+            for future, result in distributed.as_completed(futures, with_results=True,
+                                                             loop=self.client.loop):
+                if future.status == 'cancelled':
+                    raise ClusterError(f'the Dask scheduler at {self.address} dropped the '
+                                       'unfinished tasks (did it stop?); check it, then run '
+                                       'the same command again (a search resumes)')
+                yield future, result
+        except distributed.KilledWorker as e:
+            raise ClusterError(f'a task killed every Dask worker that ran it '
+                               f'({_first_line(e)}); see the workers\' logs (out of '
+                               'memory?)') from None
 
 
 @contextlib.contextmanager
@@ -123,6 +138,9 @@ def connect(address, timeout=CONNECT_TIMEOUT, env=None):
     distributed = import_distributed()
     n = local_workers(address)
     with contextlib.ExitStack() as stack:
+        quiet = getattr(distributed.utils, 'silence_logging_cmgr', None)  # 2023.4 and later
+        if quiet:  # distributed's own tracebacks (e.g. reconnecting): ClusterError says it
+            stack.enter_context(quiet(logging.CRITICAL))
         if n is not None:
             address = stack.enter_context(start_local(n, env)).scheduler_address
         client = stack.enter_context(open_client(distributed, address, timeout))

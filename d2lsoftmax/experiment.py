@@ -117,10 +117,11 @@ def train(section, seed=0, settings=Settings(), loader=load_data_fashion_mnist,
 def run_and_report(section, seed=0, settings=Settings(), out='out', save_params=None,
                    **overrides):
     """Train once with the book's epoch lines, then curves, test confusion matrix, weights."""
-    from . import checkpoint, evaluation, plotting  # matplotlib only where a figure is drawn
+    from . import checkpoint, evaluation, outputs, plotting  # matplotlib only where drawn
+    outputs.check_folder(out, '--out')  # a path that cannot be written fails now, not after
+    if save_params:  # the training (a wrong file name too)
+        checkpoint.check_target(save_params, section)
     check(section, settings)
-    if save_params:  # a wrong file name fails now, not after the training
-        checkpoint.check_path(save_params, checkpoint.chapter_kind(section))
     trained = train(section, seed, settings, verbose=True, **overrides)
     title = f'chapter {section}' + ''.join(f', {k}={v}' for k, v in settings.changed().items())
     plotting.plot_history(trained.records, os.path.join(out, f'{section}_curves.png'), title)

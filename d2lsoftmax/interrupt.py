@@ -5,8 +5,9 @@ Inside a finalizer, such as MXNet's NDArray.__del__ (run for every array freed,
 thousands of times an epoch), the exception cannot propagate: Python prints
 "Exception ignored in ..." and carries on, so about one Ctrl-C in three was lost and
 the training ran on to exit 0. Our handler looks at the frames it interrupted: in a
-finalizer it sends SIGINT again 10 ms later instead of raising, so KeyboardInterrupt is
-raised at the first point outside one. It is a leaf utility (no MXNet, nothing of the
+finalizer it does not raise there, but at the next instruction of the frame that called
+the finalizer (a trace function on that frame only), and sends SIGINT again 10 ms later
+in case that frame never runs another. It is a leaf utility (no MXNet, nothing of the
 package): the command line installs it around each command (`handling`) and chapter
 scripts run as programs install it themselves (`install_for_program`).
 
@@ -29,29 +30,75 @@ EXIT_STATUS = 130  # 128 + SIGINT: what a shell reports for a program stopped by
 RETRY_S = 0.01  # how soon an interrupt that arrived inside a finalizer is raised again
 PARENT_POLL_S = 0.5  # how often a worker looks whether its parent is still there
 _notes = []  # what the process is doing, outermost first: dicts of what, kept, resume
+_reported = []  # one entry per interruption reported (so `handling` knows one happened)
+_pending = []  # the line of an interrupt on its way out, taken where the notes still stood
+_waiting = []  # (frame, previous trace function) while an interrupt waits to be raised
 
 
-def _in_finalizer(frame):
-    """True when `frame` runs inside a __del__, where an exception would be swallowed."""
+def _outermost_finalizer(frame):
+    """The outermost __del__ frame `frame` runs in (where an exception would be swallowed),
+    or None when it runs in none."""
+    found = None
     while frame is not None:
         if frame.f_code.co_name == '__del__':
-            return True
+            found = frame
         frame = frame.f_back
-    return False
-
-
-def _resend():
-    """Send SIGINT to this process again after RETRY_S (a raw thread: takes no lock)."""
-    time.sleep(RETRY_S)
-    os.kill(os.getpid(), signal.SIGINT)
+    return found
 
 
 def on_sigint(signum, frame):
-    """The SIGINT handler: KeyboardInterrupt now, or RETRY_S later when inside a finalizer."""
-    if _in_finalizer(frame):
-        _thread.start_new_thread(_resend, ())
-        return
-    raise KeyboardInterrupt
+    """The SIGINT handler: KeyboardInterrupt now, or as soon as the finalizer it hit is left."""
+    finalizer = _outermost_finalizer(frame)
+    if finalizer is None:
+        _stop_waiting()
+        raise KeyboardInterrupt
+    _raise_after(finalizer.f_back)
+
+
+def _raise_after(caller):
+    """Raise KeyboardInterrupt at the next instruction of `caller`, the frame whose work
+    called the finalizer (a trace function on that frame alone); and, in case that frame
+    never runs another instruction, send SIGINT again RETRY_S later."""
+    if caller is not None and not _waiting:
+        previous = sys.gettrace()
+
+        def trace(frame, event, arg):
+            if event in ('line', 'opcode'):
+                _stop_waiting()
+                raise KeyboardInterrupt
+            return trace
+        _waiting.append((caller, previous))
+        caller.f_trace, caller.f_trace_opcodes = trace, True
+        sys.settrace(previous or _trace_nothing)  # per-frame traces run only while tracing
+    _thread.start_new_thread(_resend, ())
+
+
+def _trace_nothing(frame, event, arg):
+    """The global trace function while one frame is traced: trace no other frame."""
+    return None
+
+
+def _stop_waiting():
+    """Undo `_raise_after`'s trace, if any."""
+    while _waiting:
+        caller, previous = _waiting.pop()
+        caller.f_trace, caller.f_trace_opcodes = None, False
+        sys.settrace(previous)
+
+
+def _resend():
+    """Send SIGINT to this process again after RETRY_S, if it is still to be raised (a raw
+    thread: it takes no lock the interrupted code might hold)."""
+    time.sleep(RETRY_S)
+    if _waiting:
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+def _flush():
+    """Flush stdout and stderr, ignoring a closed pipe."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
 
 
 def _exit_now(signum, frame):
@@ -68,13 +115,18 @@ def _can_install():
 def handling(final=False):
     """Install `on_sigint` for the duration; restore the previous handler after.
 
-    final=True (the process ends right after, e.g. the console command): after an
-    interrupt, a second Ctrl-C exits at once instead of the previous handler's traceback.
+    final=True (the process ends right after: the console command): after an interrupt
+    the process exits 130 at once, once stdout and stderr are flushed. The interpreter's
+    own exit would run MXNet's C++ teardown with operations still queued in its engine,
+    which aborts ("terminate called without an active exception", status 134).
+    Everything to keep is on disk by then: each write cleans up in its `finally`.
     """
     if not _can_install():
         yield
         return
     previous = signal.signal(signal.SIGINT, on_sigint)
+    _pending.clear()
+    reported = len(_reported)
     interrupted = False
     try:
         yield
@@ -82,7 +134,12 @@ def handling(final=False):
         interrupted = True
         raise
     finally:
-        signal.signal(signal.SIGINT, _exit_now if final and interrupted else previous)
+        interrupted = interrupted or len(_reported) > reported
+        if final and interrupted:
+            signal.signal(signal.SIGINT, _exit_now)
+            _flush()
+            os._exit(EXIT_STATUS)
+        signal.signal(signal.SIGINT, previous)
 
 
 def installed():
@@ -102,6 +159,10 @@ def note(what, kept=None, resume=None):
     _notes.append(entry)
     try:
         yield entry
+    except KeyboardInterrupt:
+        if not _pending:  # the innermost note is left first: it knows the most
+            _pending.append(message())
+        raise
     finally:
         _notes.remove(entry)
 
@@ -119,9 +180,11 @@ def message():
 
 def report(line=None):
     """Print the interruption's one line (or `line`) on stderr; returns EXIT_STATUS (130)."""
-    with contextlib.suppress(Exception):
-        sys.stdout.flush()
-    print(line or message(), file=sys.stderr, flush=True)
+    _reported.append(True)
+    line = line or (_pending[0] if _pending else message())
+    _pending.clear()
+    _flush()
+    print(line, file=sys.stderr, flush=True)
     return EXIT_STATUS
 
 
@@ -130,7 +193,8 @@ def _program_excepthook(previous):
     def hook(kind, value, traceback):
         if issubclass(kind, KeyboardInterrupt):
             report()
-            os._exit(EXIT_STATUS)  # the interpreter's own exit would print nothing more
+            _flush()
+            os._exit(EXIT_STATUS)  # not the interpreter's exit: see `handling`
         previous(kind, value, traceback)
     return hook
 

@@ -30,17 +30,25 @@ class UsageError(ValueError):
 
 def check(name, value):
     """`value` of option `name` if it is usable, else UsageError saying what is allowed."""
+    reason = problem(name, value)
+    if reason:
+        raise UsageError(f'{_flag(name)}: {reason}')
+    return value
+
+
+def problem(name, value):
+    """What is wrong with `value` for option `name`, in words; None when it is usable."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UsageError(f'{_flag(name)} must be a number, got {value!r}')
+        return f'must be a number, got {value!r}'
     if not math.isfinite(value):
-        raise UsageError(f'{_flag(name)} must be a finite number, got {value}')
+        return f'must be a finite number, got {value}'
     if name in WHOLE and value != int(value):
-        raise UsageError(f'{_flag(name)} must be a whole number, got {value}')
+        return f'must be a whole number, got {value}'
     low, high, why = _bounds(name)
     if (low is not None and value < low) or (high is not None and value > high) \
-            or (name == 'lr' and value <= 0):
-        raise UsageError(f'{_flag(name)} {_show(value)} is out of range: {why}')
-    return value
+            or (name == 'lr' and value <= 0) or (name in PROBABILITIES and value >= 1):
+        return f'{_show(value)} is out of range: {why}'
+    return None
 
 
 def _bounds(name):
@@ -50,7 +58,7 @@ def _bounds(name):
     if name == 'num_hiddens':
         return 1, MAX_NUM_HIDDENS, (f'1 to {MAX_NUM_HIDDENS} hidden units (the book uses 256)')
     if name in PROBABILITIES:
-        return 0, math.nextafter(1, 0), 'a drop probability is at least 0 and below 1'
+        return 0, None, 'a drop probability is at least 0 and below 1'
     if name in ('subset', 'folds'):
         low = 2 if name == 'folds' else 1
         return low, TRAIN_EXAMPLES, (f'{low} to {TRAIN_EXAMPLES}, the number of training '

@@ -7,10 +7,11 @@ script's --out, calls it first, so a bad path costs a second, not a whole traini
   record FILE.json, --results) must not be a folder nor anything but a plain file.
 - Missing folders are created when the command writes into them (as `mkdir -p`), so
   the check looks at the nearest folder that exists: it must be a folder, not a file.
-- Writing is tested for real, by creating and removing a temporary file in that
-  folder (and opening an existing file for appending, without writing): this sees
-  what permission bits do not, such as a read-only mount, an immutable folder (chattr
-  +i) or a full disk, and it holds for root, whom permission bits never stop.
+- Writing is tested for real, by creating a temporary file in that folder (unnamed
+  where Linux allows, so a kill leaves nothing) and by opening an existing file for
+  appending, without writing. This sees what permission bits do not, such as a
+  read-only mount or an immutable folder (chattr +i), and holds for root, whom
+  permission bits never stop.
 
 `locked(path)` is the results file's lock: two searches appending to one file would
 train every fold twice, so the second is refused while the first holds the lock.
@@ -73,10 +74,27 @@ def _check_dir(folder, label, is_target=False):
         raise OutputError(f'{label}: {where}, not a folder; give a folder for the output '
                           '(missing folders are created)')
     try:
-        fd, probe = tempfile.mkstemp(prefix='.d2lsoftmax-write-test-', dir=existing)
+        _probe(existing)
     except OSError as e:
         raise OutputError(f'{label}: cannot write in {existing} ({_reason(e)}); give a '
                           'folder you can write in') from None
+
+
+def _probe(folder):
+    """Create a file in `folder` and remove it; OSError when the folder refuses.
+
+    An unnamed file (O_TMPFILE, Linux) where the file system has them: a process killed
+    meanwhile leaves nothing behind. Elsewhere a named one, removed at once.
+    """
+    unnamed = getattr(os, 'O_TMPFILE', None)
+    if unnamed is not None:
+        try:
+            os.close(os.open(folder, unnamed | os.O_WRONLY, 0o600))
+            return
+        except OSError as e:
+            if e.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise
+    fd, probe = tempfile.mkstemp(prefix='.d2lsoftmax-write-test-', dir=folder)
     os.close(fd)
     with contextlib.suppress(OSError):
         os.remove(probe)

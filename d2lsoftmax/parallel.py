@@ -6,8 +6,11 @@ cores // jobs OpenMP threads (OMP_NUM_THREADS, read by MXNet as it loads), so
 two workers on two cores do not fight over them.
 """
 import os
+import warnings
 
 from joblib import Parallel, delayed, parallel_config
+
+from . import interrupt
 
 
 def default_jobs():
@@ -31,6 +34,13 @@ def imap(fn, tasks, jobs=1, executor=None):
         yield from (fn(task) for task in tasks)
         return
     threads = max(1, default_jobs() // jobs)
-    with parallel_config(backend='loky', inner_max_num_threads=threads):
+    # worker_init: workers ignore Ctrl-C (this process stops the pool) and exit when this
+    # process dies, even of SIGKILL, instead of training on for minutes.
+    with parallel_config(backend='loky', inner_max_num_threads=threads,
+                         initializer=interrupt.worker_init), warnings.catch_warnings():
+        # Stopped early (Ctrl-C, an error): joblib's warning about the cancelled tasks
+        # would add lines to the one that says what was interrupted.
+        warnings.filterwarnings('ignore', message=r'.*(still being processed|successfully '
+                                r'executed)', category=UserWarning)
         yield from Parallel(n_jobs=jobs, return_as='generator_unordered', batch_size=1)(
             delayed(fn)(task) for task in tasks)

@@ -8,13 +8,14 @@ accuracy) trained on the whole training set and scored on the test set, once.
 """
 import itertools
 import json
+import math
 import os
 import time
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from . import parallel
+from . import limits, outputs, parallel
 from .data import FashionMNISTIter, load_arrays, locate, release_line
 from .experiment import Settings, check, train
 from .sections import DEFAULT_GRID, SEARCH_SECTION, chapter_args, training_chapter
@@ -190,7 +191,16 @@ def run_search(spec, grid, results_path, jobs=1, progress=True, log=print, execu
 
     Returns {key: result} of this search's folds. Touches the training set only.
     `executor` (cluster.Executor) runs the folds on a Dask cluster instead of `jobs`.
+    The results file is locked meanwhile: a second search writing it is refused.
     """
+    limits.check_search(spec.k, spec.subset or limits.TRAIN_EXAMPLES,
+                        math.prod(len(values) for values in grid.values()))
+    with outputs.locked(results_path, 'search'):
+        return _run_search(spec, grid, results_path, jobs, progress, log, executor)
+
+
+def _run_search(spec, grid, results_path, jobs, progress, log, executor):
+    """run_search's work, with the results file locked."""
     from tqdm import tqdm
     tasks = [{'key': task_key(spec, config, fold), 'spec': asdict(spec),
               'config': config, 'fold': fold}
@@ -275,9 +285,10 @@ def search(spec, grid, results_path, jobs=1, out='out', save_params=None, progre
     Returns (ranked rows, the retrained best as experiment.Trained).
     """
     from . import checkpoint, plotting  # matplotlib only where a figure is drawn
+    outputs.check_outputs(folders=[(out, '--out')], appends=[(results_path, '--results')])
+    if save_params:  # a path that cannot be written fails now, not after the search
+        checkpoint.check_target(save_params, spec.section)
     check(spec.section, Settings(**spec.settings))  # a bad setting fails now, not in a worker
-    if save_params:  # a wrong file name fails now, not after the search
-        checkpoint.check_path(save_params, checkpoint.chapter_kind(spec.section))
     location = locate(release=spec.release)  # every fold, and the results' keys, name it
     spec = replace(spec, release=location.release)
     print(release_line(location=location))

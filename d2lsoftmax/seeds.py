@@ -13,8 +13,9 @@ from functools import partial
 import numpy as np
 
 from . import book_figures as published
-from . import data, parallel
+from . import data, limits, parallel
 from .experiment import Settings, check, train
+from .limits import UsageError
 from .sections import training_chapter
 from .training import EPOCH_LINE
 
@@ -28,18 +29,24 @@ _TRIPLE_RE = re.compile(r'^([\d.]+) / ([\d.]+) / ([\d.]+)$')
 # ---------------------------------------------------------------------- seeds
 
 def parse_seeds(text):
-    """Seeds from '0-9', '0,3,5' or '0-4,7' as a sorted list of distinct ints."""
+    """Seeds from '0-9', '0,3,5' or '0-4,7' as a sorted list of distinct ints.
+
+    limits.UsageError (a ValueError) for a malformed list, a seed of 2**32 or more, or
+    more than limits.MAX_SEEDS seeds; a range is measured before it is expanded.
+    """
     seeds = set()
     for part in str(text).split(','):
         part = part.strip()
         match = re.fullmatch(r'(\d+)(?:-(\d+))?', part)
         if not match:
-            raise ValueError(f'bad seed list {text!r}: {part!r} is neither a seed (7) nor '
+            raise UsageError(f'bad seed list {text!r}: {part!r} is neither a seed (7) nor '
                              'a range (0-9); write e.g. 0-9 or 0,3,5')
         first, last = int(match[1]), int(match[2] or match[1])
         if last < first:
-            raise ValueError(f'bad seed range {part!r} in {text!r}: write low-high, e.g. 0-9')
+            raise UsageError(f'bad seed range {part!r} in {text!r}: write low-high, e.g. 0-9')
+        limits.check_seed_range(first, last, text)
         seeds.update(range(first, last + 1))
+        limits.check_seed_count(len(seeds), text)
     return sorted(seeds)
 
 

@@ -88,6 +88,33 @@ def _check_finite(losses, epoch, lr):
             '(gluon.loss.SoftmaxCrossEntropyLoss on logits).')
 
 
+# A finite divergence (3.9 and 3.10 at lr 50: a loss of 13 to 1700, accuracy 0.100)
+# is called so only when both hold at the end of an epoch:
+# - the mean loss is over twice that of guessing uniformly, 2 ln C (4.61 for C = 10
+#   classes). Every run starts near ln C (small initial weights give near-uniform
+#   outputs; Xavier's start gives about 2.5) and a run that learns only goes down from
+#   there, so no epoch of a healthy run, its first included, averages above 2 ln C;
+#   a run that merely learns slowly (a tiny lr) stays near ln C and is left alone;
+# - the train accuracy is within 5 points of chance, 1/C. This keeps runs that are
+#   rough but still learn: 3.7 at lr 50 averages a loss of 174 in epoch 1, yet its
+#   accuracy is 0.68. The book's runs are far from it: every chapter's first epoch
+#   is at 0.55 (3.13, dropout) or above.
+CHANCE_MARGIN = 0.05
+
+
+def _check_learning(record, num_classes, lr):
+    """Stop with a clear message when an epoch's loss is finite but the model collapsed."""
+    if num_classes < 2:
+        return  # one output: not a classifier, no chance level
+    uniform = float(np.log(num_classes))
+    if record.loss > 2 * uniform and record.train_acc <= 1 / num_classes + CHANCE_MARGIN:
+        raise TrainingDiverged(
+            f'training diverged in epoch {record.epoch}: the mean loss {record.loss:.4g} is '
+            f'over twice that of guessing ({2 * uniform:.2f}) and the train accuracy '
+            f'{record.train_acc:.3f} is chance (lr={lr}). The steps are too large for this '
+            f'model: lower the learning rate, e.g. to {lr / 10:g} (the book uses 0.1 to 0.5).')
+
+
 def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
               params=None, lr=None, trainer=None, verbose=True):
     """Train with minibatch SGD (`sgd(params, lr, batch_size)` or `trainer.step`).
@@ -114,13 +141,15 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
         if not ys:
             raise ValueError('train_ch3: the training iterator yielded no examples.')
         losses = _host_read(batch_losses)
-        _check_finite(losses, epoch, lr if trainer is None else trainer.learning_rate)
+        rate = lr if trainer is None else trainer.learning_rate
+        _check_finite(losses, epoch, rate)
         test_acc = evaluate_accuracy(test_iter, net)
         # Counts are exact integers, so one count over the epoch equals the book's sum.
         y = nd.concat(*ys, dim=0)  # (num_examples,): n is read once, not per batch
         correct, n = _correct(nd.concat(*y_hats, dim=0), y).asscalar(), len(y)
         record = EpochRecord(epoch, float(_book_sum(losses) / n), float(correct) / n,
                              float(test_acc))
+        _check_learning(record, y_hats[0].shape[-1], rate)
         if verbose:
             print(EPOCH_LINE % record)
         records.append(record)

@@ -54,6 +54,20 @@ def isolated_env(monkeypatch, tmp_path, tmp_path_factory):
     data.clear_caches()
 
 
+@pytest.fixture(autouse=True)
+def restored_interrupt_handling():
+    """A chapter run in this process as a program installs its Ctrl-C handling for good
+    (interrupt.install_for_program): put SIGINT, sys.excepthook and the notes back."""
+    import signal
+    import sys
+    from d2lsoftmax import interrupt
+    handler, hook, notes = signal.getsignal(signal.SIGINT), sys.excepthook, list(interrupt._notes)
+    yield
+    signal.signal(signal.SIGINT, handler)
+    sys.excepthook = hook
+    interrupt._notes[:] = notes
+
+
 @pytest.fixture
 def real_data(monkeypatch):
     """The folder of the real Fashion-MNIST files, also exported as $D2LSOFTMAX_DATA."""

@@ -22,6 +22,11 @@ distributed = pytest.importorskip('distributed')
 
 SPEC = Spec('3.7', k=2, subset=600, release='2017-08-31')
 GRID = search.make_grid('3.7', dict(lr=[0.05, 0.2], wd=[0.0], batch_size=[100], num_epochs=[1]))
+# The kill test's folds last about 0.5 s each (batch 10), so one is surely running when the
+# first result lands; SPEC's take 0.05 s on a warm worker and could all be done by then.
+KILL_SPEC = Spec('3.7', k=2, subset=3000, release='2017-08-31')
+KILL_GRID = search.make_grid('3.7', dict(lr=[0.05, 0.2], wd=[0.0], batch_size=[10],
+                                         num_epochs=[1]))
 TIMING = ('seconds', 'pid')  # the only fields that may differ between two runs of a fold
 
 
@@ -44,15 +49,26 @@ def executor(scheduler):
         yield connected
 
 
-@pytest.fixture(scope='module')
-def local_folds(tmp_path_factory):
-    """SPEC's folds run in this process (jobs=1): what the cluster must reproduce."""
-    path = str(tmp_path_factory.mktemp('local') / 'r.jsonl')
+def _run_here(spec, grid, folder):
+    """The search's folds run in this process (jobs=1): what the cluster must reproduce."""
+    path = str(folder / 'r.jsonl')
     os.environ[data.DATA_ENV] = REAL_DATA_DIR or ''
     try:
-        return search.run_search(SPEC, GRID, path, jobs=1, progress=False, log=lambda *a: None)
+        return search.run_search(spec, grid, path, jobs=1, progress=False, log=lambda *a: None)
     finally:
         del os.environ[data.DATA_ENV]
+
+
+@pytest.fixture(scope='module')
+def local_folds(tmp_path_factory):
+    """SPEC's folds, run here."""
+    return _run_here(SPEC, GRID, tmp_path_factory.mktemp('local'))
+
+
+@pytest.fixture(scope='module')
+def local_kill_folds(tmp_path_factory):
+    """KILL_SPEC's folds, run here."""
+    return _run_here(KILL_SPEC, KILL_GRID, tmp_path_factory.mktemp('local-kill'))
 
 
 def _same_folds(got, expected):
@@ -160,11 +176,9 @@ def test_plain_runs_never_import_distributed():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason='work in progress: the kill can land between folds (issue 13 open)',
-                   strict=False)
 @pytest.mark.usefixtures('real_data')
 def test_a_worker_killed_mid_search_loses_and_duplicates_no_fold(
-        executor, local_folds, tmp_path, monkeypatch):
+        executor, local_kill_folds, tmp_path, monkeypatch):
     """After the first fold lands, SIGKILL a worker that is running one: it is retried."""
     killed, append = [], search.append_result
 
@@ -178,9 +192,9 @@ def test_a_worker_killed_mid_search_loses_and_duplicates_no_fold(
             killed.append((victim, bool(busy)))
     monkeypatch.setattr(search, 'append_result', append_then_kill)
     path = str(tmp_path / 'r.jsonl')
-    folds = search.run_search(SPEC, GRID, path, progress=False, log=lambda *a: None,
+    folds = search.run_search(KILL_SPEC, KILL_GRID, path, progress=False, log=lambda *a: None,
                               executor=executor)
     assert killed and killed[0][1], 'no worker was running a fold when one was killed'
-    _same_folds(folds, local_folds)
+    _same_folds(folds, local_kill_folds)
     keys = [r['key'] for r in _lines(path)]
-    assert len(keys) == len(set(keys)) == len(local_folds)  # none lost, none twice
+    assert len(keys) == len(set(keys)) == len(local_kill_folds)  # none lost, none twice

@@ -1,0 +1,316 @@
+"""Issue 11, items 3 and 9: Ctrl-C stops every command with one line and status 130, never
+lost inside MXNet; two searches never share a results file; workers die with their parent.
+
+Each case starts the real command in a subprocess and sends it SIGINT (or SIGKILL) at a
+chosen point: while it imports, right after the first read of the data, during training,
+between seeds, while scoring, between folds.
+"""
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from d2lsoftmax import checkpoint, interrupt, models
+from d2lsoftmax.sections import chapter_args
+
+PROMPT_S = 10  # an interrupted command must be gone this soon after SIGINT
+SEARCH = ['search', '3.7', '--lr', '0.05,0.1', '--wd', '0,0.001', '--batch-size', '50',
+          '--num-epochs', '2', '--folds', '2', '--subset', '3000', '--no-progress']
+
+
+class Command:
+    """`python -m d2lsoftmax.cli ARGS` in a subprocess, its stdout read line by line."""
+
+    def __init__(self, args, cwd):
+        env = {**os.environ, 'MPLBACKEND': 'Agg', 'PYTHONUNBUFFERED': '1'}
+        self.process = subprocess.Popen([sys.executable, '-m', 'd2lsoftmax.cli', *args],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True, cwd=cwd, env=env)
+        self.lines, self.err = [], []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        threading.Thread(target=lambda: self.err.extend(self.process.stderr),
+                         daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip('\n'))
+
+    def wait_for(self, predicate, timeout=120):
+        """Block until a stdout line satisfies `predicate` (or `predicate()` for a callable
+        of no line); False if the command ended first."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if any(predicate(line) for line in list(self.lines)):
+                return True
+            if self.process.poll() is not None:
+                return False
+            time.sleep(0.01)
+        raise AssertionError(f'timed out waiting; output so far: {self.lines[-5:]}')
+
+    def interrupt(self, delay=0.0):
+        """SIGINT after `delay` s; (exit status, stderr lines, seconds until it exited)."""
+        time.sleep(delay)
+        sent = time.time()
+        self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(timeout=60)
+        took = time.time() - sent
+        self.reader.join(5)
+        time.sleep(0.1)
+        return code, [line.rstrip('\n') for line in self.err if line.strip()], took
+
+
+def _assert_one_line(code, err, took, *needles):
+    assert code == interrupt.EXIT_STATUS, err
+    assert len(err) == 1 and err[0].startswith('interrupted: '), err
+    assert 'Traceback' not in ''.join(err)
+    assert took < PROMPT_S, f'{took:.1f} s after SIGINT'
+    for needle in needles:
+        assert needle in err[0], err
+
+
+def _no_leftovers(*folders):
+    """No .part, .tmp or .lock file anywhere under `folders`."""
+    found = [p for folder in folders for pattern in ('*.part', '*.tmp', '*.lock')
+             for p in glob.glob(os.path.join(str(folder), '**', pattern), recursive=True)]
+    assert found == []
+
+
+# ------------------------------------------------------------ the handler itself
+
+FINALIZER = '''
+import os, signal, sys, threading, time
+from d2lsoftmax import interrupt
+class Freed:
+    def __del__(self):  # like NDArray.__del__: most of the time is spent in finalizers
+        end = time.time() + 0.002
+        while time.time() < end:
+            pass
+if sys.argv[1] == 'ours':
+    signal.signal(signal.SIGINT, interrupt.on_sigint)
+threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+try:
+    end = time.time() + 1.5
+    while time.time() < end:
+        Freed()
+        for _ in range(20):
+            pass
+    print('lost')
+except KeyboardInterrupt:
+    print('raised')
+'''
+
+
+@pytest.mark.slow
+def test_an_interrupt_arriving_in_a_finalizer_is_never_lost(tmp_path):
+    """Python's own handler loses a Ctrl-C that lands in a __del__; ours raises it after."""
+    script = tmp_path / 'finalizer.py'
+    script.write_text(FINALIZER)
+    results = {'ours': [], 'default': []}
+    for _ in range(3):
+        for handler in results:
+            done = subprocess.run([sys.executable, str(script), handler], capture_output=True,
+                                  text=True, timeout=60)
+            results[handler].append(done.stdout.strip())
+    assert results['ours'] == ['raised'] * 3
+    assert 'lost' in results['default']  # the failure the handler exists for
+
+
+def test_the_innermost_note_names_the_interrupt():
+    with pytest.raises(KeyboardInterrupt):
+        with interrupt.note('outer'), interrupt.note('inner', 'kept this'):
+            raise KeyboardInterrupt
+    assert interrupt._pending == ['interrupted: inner; kept this']
+    interrupt._pending.clear()
+
+
+def test_the_line_names_what_was_interrupted_and_what_was_kept():
+    with interrupt.note('d2lsoftmax run 3.6'):
+        assert interrupt.message() == ('interrupted: d2lsoftmax run 3.6; nothing half-written '
+                                       'was left behind')
+        done = []
+        with interrupt.note('seeds', lambda: f'{len(done)} done', 'run it again'):
+            done.append(1)
+            assert interrupt.message() == 'interrupted: seeds; 1 done; run it again'
+
+
+def test_workers_ignore_ctrl_c_and_the_handler_is_restored(tmp_path):
+    before = signal.getsignal(signal.SIGINT)
+    with interrupt.handling():
+        assert interrupt.installed()
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+# ------------------------------------------------------------ run, at many points
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+@pytest.mark.parametrize('when', ['importing', 'first read', 'training', 'epoch 2'])
+def test_ctrl_c_during_a_run(when, tmp_path):
+    command = Command(['run', '3.7', '--out', str(tmp_path / 'out')], tmp_path)
+    if when == 'importing':
+        time.sleep(0.3)
+    elif when == 'first read':  # 3.5 prints the release, then reads the data
+        command.process.kill()
+        command = Command(['run', '3.5', '--out', str(tmp_path / 'out')], tmp_path)
+        assert command.wait_for(lambda line: line.startswith('data: '))
+    elif when == 'training':
+        assert command.wait_for(lambda line: line.startswith('data: '))
+    else:
+        assert command.wait_for(lambda line: line.startswith('epoch 1,'))
+    code, err, took = command.interrupt(0.05 if when == 'training' else 0)
+    _assert_one_line(code, err, took, 'd2lsoftmax run 3.')
+    assert not [line for line in command.lines if line.startswith('epoch 5,')]
+    _no_leftovers(tmp_path, os.environ['MXNET_HOME'])
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_ctrl_c_at_random_moments_of_training_never_runs_on(tmp_path):
+    """Four interrupts at random moments of 3.10's training: each one stops it (the
+    interrupts lost in NDArray.__del__ ran on to exit 0 before)."""
+    import random
+    rng = random.Random(3)
+    for _ in range(4):
+        command = Command(['run', '3.10', '--out', str(tmp_path)], tmp_path)
+        assert command.wait_for(lambda line: line.startswith('data: '))
+        code, err, took = command.interrupt(rng.uniform(0, 2.5))
+        _assert_one_line(code, err, took)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_ctrl_c_during_a_run_that_saves_parameters(tmp_path):
+    command = Command(['run', '3.7', '--wd', '0.001', '--save-params', str(tmp_path / 'm.params'),
+                      '--out', str(tmp_path)], tmp_path)
+    assert command.wait_for(lambda line: line.startswith('epoch 1,'))
+    code, err, took = command.interrupt()
+    _assert_one_line(code, err, took, 'm.params was not written')
+    assert not (tmp_path / 'm.params').exists()
+    _no_leftovers(tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+@pytest.mark.parametrize('jobs', [1, 2])
+def test_ctrl_c_between_seeds(jobs, tmp_path):
+    command = Command(['run', '3.7', '--seeds', '0-5', '--num-epochs', '1', '--jobs',
+                       str(jobs)], tmp_path)
+    assert command.wait_for(lambda line: line.startswith('seed '))
+    code, err, took = command.interrupt()
+    _assert_one_line(code, err, took, '--seeds 0-5', 'of 6 seeds had finished')
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_ctrl_c_during_evaluate(tmp_path):
+    args = chapter_args('3.10')
+    net, _, how = models.build('3.10', args)
+    from mxnet import nd
+    net(nd.zeros((1, 1, 28, 28)))
+    path = checkpoint.save(str(tmp_path / 'm.params'), net, how, '3.10', args,
+                           release='2017-08-31')
+    before = open(path, 'rb').read()
+    command = Command(['evaluate', '--params', path, '--out', str(tmp_path)], tmp_path)
+    assert command.wait_for(lambda line: 'chapter 3.10 concise model' in line)
+    code, err, took = command.interrupt()
+    _assert_one_line(code, err, took, 'evaluate', 'm.params is unchanged')
+    assert open(path, 'rb').read() == before
+    _no_leftovers(tmp_path, os.environ['MXNET_HOME'])
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+@pytest.mark.parametrize('jobs', [1, 2])
+def test_ctrl_c_during_a_search_keeps_the_finished_folds(jobs, tmp_path):
+    results = tmp_path / 'r.jsonl'
+    command = Command(SEARCH + ['--jobs', str(jobs), '--results', str(results),
+                                '--out', str(tmp_path)], tmp_path)
+    assert command.wait_for(lambda line: 'to run' in line)
+    deadline = time.time() + 120
+    while not (results.exists() and results.read_text().count('\n')) and time.time() < deadline:
+        time.sleep(0.02)
+    code, err, took = command.interrupt()
+    done = results.read_text().count('\n')
+    _assert_one_line(code, err, took, f'{done} finished folds are in {results}', 'resume')
+    _no_leftovers(tmp_path)
+
+
+# ------------------------------------------------------------ item 9: concurrency
+
+def _children(pid):
+    """Process ids of `pid`'s children (Linux /proc)."""
+    found = []
+    for task in glob.glob(f'/proc/{pid}/task/*/children'):
+        try:
+            found += [int(c) for c in open(task).read().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _alive(pid):
+    """True while `pid` runs (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        return open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except OSError:
+        return False
+
+
+def _cpu_seconds(pid):
+    try:
+        fields = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    except OSError:
+        return 0.0
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_workers_exit_soon_after_the_search_is_killed(tmp_path):
+    if not os.path.isdir('/proc/self/task'):
+        pytest.skip('needs Linux /proc to find the worker processes')
+    command = Command(SEARCH + ['--jobs', '2', '--results', str(tmp_path / 'r.jsonl'),
+                                '--out', str(tmp_path)], tmp_path)
+    deadline = time.time() + 120
+    workers = []
+    while time.time() < deadline:  # two workers busy training a fold
+        workers = [c for c in _children(command.process.pid) if _cpu_seconds(c) > 1.5]
+        if len(workers) >= 2:
+            break
+        time.sleep(0.1)
+    assert len(workers) >= 2, 'the workers never started'
+    everyone = _children(command.process.pid)
+    command.process.kill()
+    command.process.wait()
+    deadline = time.time() + 15
+    while any(_alive(pid) for pid in everyone) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in everyone if _alive(pid)], 'workers outlived their parent'
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_a_second_search_on_the_same_results_file_is_refused(tmp_path):
+    results = tmp_path / 'r.jsonl'
+    slower = [a if a != '3000' else '8000' for a in SEARCH] + ['--num-epochs', '3']
+    args = slower + ['--jobs', '1', '--results', str(results), '--out', str(tmp_path)]
+    first = Command(args, tmp_path)
+    assert first.wait_for(lambda line: 'to run' in line)
+    second = subprocess.run([sys.executable, '-m', 'd2lsoftmax.cli', *args], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert first.process.poll() is None, 'the first search ended too soon to test the lock'
+    assert second.returncode == 1, second.stdout
+    assert second.stderr.strip().splitlines() == [
+        f'd2lsoftmax: error: {results} is being written by another search (process '
+        f'{first.process.pid}); wait for it to end, or give this one another file (--results)']
+    assert first.process.wait(timeout=300) == 0, ''.join(first.err)
+    keys = [json.loads(line)['key'] for line in results.read_text().splitlines()]
+    assert len(keys) == len(set(keys)) == 8  # every fold once
+    _no_leftovers(tmp_path)
