@@ -13,10 +13,10 @@
 # environment variable `D2LSOFTMAX_ARGS` (empty: the book's settings).
 
 # %%
+import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`; first, as there (blas.py)
 from mxnet import autograd, nd
 from mxnet.gluon import loss as gloss
 
-import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`
 from d2lsoftmax import cli
 
 args = cli.parse_chapter_args(cli.chapter_options_parser('3.13'))

@@ -12,10 +12,10 @@
 # environment variable `D2LSOFTMAX_ARGS` (empty: the defaults).
 
 # %%
+import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`; first, as there (blas.py)
 from d2l import mxnet as d2l_book  # the book's Timer
 from mxnet import nd
 
-import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`
 from d2lsoftmax import cli
 
 parser = cli.chapter_parser('3.5', 'Image classification data (Fashion-MNIST)', batch_size=256)

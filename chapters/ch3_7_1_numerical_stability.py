@@ -14,13 +14,13 @@
 # the environment variable `D2LSOFTMAX_ARGS` (empty: the defaults).
 
 # %%
+import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`; first, as there (blas.py)
 import itertools
 
 import numpy as np
 from mxnet import nd
 from mxnet.gluon import loss as gloss
 
-import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`
 from d2lsoftmax import cli, stable
 from d2lsoftmax.concise import sgd_trainer, softmax_loss
 from d2lsoftmax.scratch import cross_entropy, init_params, softmax_regression

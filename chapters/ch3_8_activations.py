@@ -11,9 +11,9 @@
 # notebook (`d2lsoftmax notebook 3.8`).
 
 # %%
+import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`; first, as there (blas.py)
 from mxnet import autograd, nd
 
-import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`
 from d2lsoftmax import cli
 
 parser = cli.chapter_parser('3.8', 'Activation functions: ReLU, sigmoid, tanh')

@@ -6,7 +6,10 @@ d2lzh's signatures. They are loaded on first use, so `import d2lsoftmax` (and th
 """
 import importlib
 
+from . import blas
+
 __version__ = '0.1.0'
+blas.choose()  # before MXNet loads: OpenBLAS's fast kernels where it does not know the CPU
 
 # name -> the module that defines it
 _NAMES = {
@@ -24,7 +27,7 @@ _NAMES = {
     'show_fashion_mnist': 'plotting', 'show_images': 'plotting',
     'use_svg_display': 'plotting', 'plot_history': 'plotting',
 }
-_SUBMODULES = {'book', 'checkpoint', 'concise', 'data', 'evaluation', 'experiment', 'linear',
+_SUBMODULES = {'blas', 'book', 'checkpoint', 'concise', 'data', 'evaluation', 'experiment', 'linear',
                'models', 'optimizers', 'parallel', 'plotting', 'regularization', 'runs',
                'schedules', 'scratch', 'search', 'sections', 'seeds', 'stable', 'training'}
 __all__ = sorted(_NAMES)

@@ -2,19 +2,66 @@
 
 The golden, band, parity, chapter-script and notebook tests all compare against
 these, so each chapter is trained once by the library and (for parity) once by
-the book's own loop over gluon's DataLoader.
+the book's own loop. Under pytest-xdist the workers of one session share them
+too: the first worker that needs a chapter trains it, under a lock, and leaves
+its records in a folder of that session; the others read them.
 """
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
 from functools import lru_cache
 
 from d2lsoftmax import book, runs
-from d2lsoftmax.training import EPOCH_LINE
+from d2lsoftmax.training import EPOCH_LINE, EpochRecord
+
+
+def _session_folder():
+    """The folder the xdist workers of this session share, or None without xdist."""
+    uid = os.environ.get('PYTEST_XDIST_TESTRUNUID')
+    if not uid:
+        return None
+    folder = os.path.join(tempfile.gettempdir(), f'd2lsoftmax-tests-{uid}')
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+@contextlib.contextmanager
+def _locked(path):
+    """An exclusive lock on `path` + '.lock' (one worker trains, the others wait)."""
+    with open(path + '.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _shared(name, make):
+    """make()'s JSON-able result, computed once per session across xdist workers."""
+    folder = _session_folder()
+    if folder is None:
+        return make()
+    path = os.path.join(folder, name + '.json')
+    with _locked(path):
+        if os.path.isfile(path):
+            with open(path) as f:
+                return json.load(f)
+        value = make()
+        with open(path + '.tmp', 'w') as f:
+            json.dump(value, f)
+        os.replace(path + '.tmp', path)
+        return value
 
 
 @lru_cache(maxsize=None)
 def seed0_records(section):
     """The EpochRecords of `section` trained with its defaults under seed 0."""
-    records, _ = runs.train_chapter(section, seed=0)
-    return tuple(records)
+    def train():
+        records, _ = runs.train_chapter(section, seed=0)
+        return [list(r) for r in records]
+    return tuple(EpochRecord(*r) for r in _shared(f'seed0-{section}', train))
 
 
 def seed0_lines(section):
@@ -23,14 +70,17 @@ def seed0_lines(section):
 
 
 @lru_cache(maxsize=None)
-def book_lines(section, seed=0, **overrides):
-    """The lines d2lzh.train_ch3 prints for `section` over gluon's DataLoader pipeline.
+def book_lines(section, seed=0, pipeline='ours', **overrides):
+    """The lines d2lzh.train_ch3 prints for `section` under `seed`.
 
-    The DataLoader serves the book's ToTensor batches, transformed once per session
-    (book.load_data_fashion_mnist(eager=True)): the same values as per pass.
+    pipeline='ours': over our in-memory batches (tests/test_data_real.py shows each
+    equals gluon's DataLoader batch under one seed); pipeline='gluon': over gluon's
+    DataLoader pipeline itself, the book's ToTensor batches transformed once per
+    session (book.load_data_fashion_mnist(eager=True)): the same values as per pass.
     """
     def loader(batch_size):
         return book.load_data_fashion_mnist(batch_size, eager=True)
+    kwargs = {'loader': loader} if pipeline == 'gluon' else {}
     lines, _ = runs.train_chapter(section, seed=seed, train=book.train_ch3_lines,
-                                  loader=loader, **overrides)
+                                  **kwargs, **overrides)
     return tuple(lines)

@@ -54,18 +54,38 @@ def isolated_env(monkeypatch, tmp_path, tmp_path_factory):
     data.clear_caches()
 
 
-@pytest.fixture(autouse=True)
-def restored_interrupt_handling():
-    """A chapter run in this process as a program installs its Ctrl-C handling for good
-    (interrupt.install_for_program): put SIGINT, sys.excepthook and the notes back."""
+def _interrupt_state():
+    """SIGINT's handler, sys.excepthook and the interrupt notes, as they stand."""
     import signal
     import sys
     from d2lsoftmax import interrupt
-    handler, hook, notes = signal.getsignal(signal.SIGINT), sys.excepthook, list(interrupt._notes)
+    return signal.getsignal(signal.SIGINT), sys.excepthook, list(interrupt._notes)
+
+
+PRISTINE_INTERRUPT_STATE = _interrupt_state()  # before any test or fixture ran
+
+
+@pytest.fixture(autouse=True)
+def restored_interrupt_handling():
+    """A chapter run in this process as a program (a test or a module fixture) installs its
+    Ctrl-C handling for good (interrupt.install_for_program): after each test, put SIGINT,
+    sys.excepthook and the notes back as they were before the session."""
     yield
+    import signal
+    import sys
+    from d2lsoftmax import interrupt
+    handler, sys.excepthook, notes = PRISTINE_INTERRUPT_STATE
     signal.signal(signal.SIGINT, handler)
-    sys.excepthook = hook
     interrupt._notes[:] = notes
+
+
+@pytest.fixture(autouse=True)
+def no_open_figures():
+    """Each test starts with no matplotlib figure open (the book's d2lzh code leaves its
+    own open), so a test can assert that what it calls closes its figures."""
+    import sys
+    if 'matplotlib.pyplot' in sys.modules:
+        sys.modules['matplotlib.pyplot'].close('all')
 
 
 @pytest.fixture
@@ -161,3 +181,52 @@ def fake_data(digests):
             written[split] = images, labels
         return written
     return make
+
+
+SMALL_SIZES = {'train': 3000, 'test': 1000}  # 12 and 4 batches of 256
+
+
+@pytest.fixture(scope='session')
+def _small_real_files(tmp_path_factory):
+    """The first SMALL_SIZES images of the real set as raw idx files (once per worker)."""
+    if REAL_DATA_DIR is None:
+        return None
+    folder = tmp_path_factory.mktemp('small-real')
+    for split, (images_base, labels_base) in data.FILES.items():
+        images, labels = data.read_split(REAL_DATA_DIR, split)
+        n = SMALL_SIZES[split]
+        _write_idx(str(folder / images_base), images[:n, :, :, 0], gz=False)
+        _write_idx(str(folder / labels_base), labels[:n].astype(np.uint8), gz=False)
+    return folder
+
+
+@pytest.fixture
+def small_real_data(_small_real_files, digests, monkeypatch):
+    """A real but small Fashion-MNIST (SMALL_SIZES), verified as the current release and
+    exported as $D2LSOFTMAX_DATA: for tests that compare two codes on the same data
+    (in this process: the digests are patched here only)."""
+    if _small_real_files is None:
+        pytest.skip(f'real Fashion-MNIST not found: install the Debian package '
+                    f'dataset-fashion-mnist ({data.debian_dir()}) or set D2LSOFTMAX_DATA')
+    for images_base, labels_base in data.FILES.values():
+        for base in (images_base, labels_base):
+            register(digests, releases.CURRENT, base, str(_small_real_files / base))
+    monkeypatch.setenv('D2LSOFTMAX_DATA', str(_small_real_files))
+    return str(_small_real_files)
+
+
+# Tests that compare with a chapter's seed-0 run (tests/chapter_runs.py) go to one
+# pytest-xdist worker per chapter (--dist loadgroup in setup.cfg): that worker trains it
+# once while the others run other tests, instead of waiting for it behind a lock.
+SEED0_MODULES = {'test_bands', 'test_golden', 'test_parity', 'test_chapters', 'test_notebooks',
+                 'test_book_dropin'}
+
+
+def pytest_collection_modifyitems(config, items):
+    from d2lsoftmax.sections import training_sections
+    trained = set(training_sections())
+    for item in items:
+        section = getattr(getattr(item, 'callspec', None), 'params', {}).get('section')
+        if isinstance(section, str) and section in trained \
+                and item.module.__name__ in SEED0_MODULES:
+            item.add_marker(pytest.mark.xdist_group(f'seed0-{section}'))

@@ -155,6 +155,7 @@ def test_evaluate_command_reports_a_bad_file(tmp_path, capsys):
     assert 'no such parameter file' in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures('real_data')
 def test_run_saves_what_evaluate_scores_identically(tmp_path, capsys):
     """`run 3.7` with experiment options and --save-params, then `evaluate` on the file."""

@@ -52,6 +52,7 @@ def test_list_as_a_program():
 
 # ------------------------------------------------------------------- run 3.5
 
+@pytest.mark.slow
 def test_run_3_5_headless(real_data, tmp_path):
     """`run 3.5 --out TMP` with no display: sizes printed, PNG saved, no '<Figure size'."""
     out = tmp_path / 'figs'
@@ -65,6 +66,7 @@ def test_run_3_5_headless(real_data, tmp_path):
     assert f'saved {out / "3.5_examples.png"}' in result.stdout
 
 
+@pytest.mark.slow
 def test_chapter_script_runs_directly(real_data, tmp_path):
     """`python chapters/ch3_5_fashion_mnist.py --out TMP` works from another folder."""
     script = os.path.join(ROOT, 'chapters', 'ch3_5_fashion_mnist.py')

@@ -113,6 +113,7 @@ def test_train_passes_are_shuffled_permutations(real_data):
     assert np.array_equal(np.sort(first), np.sort(in_file_order))
 
 
+@pytest.mark.slow
 def test_every_batch_equals_the_books(real_data):
     """One seed, one epoch of train and all of test: ours == gluon DataLoader, bit for bit."""
     ours = d2lsoftmax.load_data_fashion_mnist(BATCH)

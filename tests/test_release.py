@@ -53,6 +53,7 @@ def current_labels():
 
 # ---------------------------------------------------- verification, per release
 
+@pytest.mark.slow
 def test_the_books_release_is_recognised_by_gluons_sha1(tmp_path, book_labels, digests,
                                                         monkeypatch):
     """The real 2017-08-26 label files (gluon's .gz, byte for byte) need no gunzip to be
@@ -85,6 +86,7 @@ def test_the_books_labels_are_recognised_by_content_sha256(tmp_path, book_labels
         assert data.identify(str(path), base) == BOOK
 
 
+@pytest.mark.slow
 def test_the_current_release_on_debians_labels(tmp_path, current_labels, digests):
     """Debian's label files (recompressed: no gluon sha1) verify by content SHA-256."""
     _set_with_real_labels(tmp_path / 'current', current_labels, CURRENT, digests)
@@ -136,6 +138,7 @@ def test_images_and_labels_of_different_releases_are_refused(tmp_path, fake_data
         data.read_split(str(tmp_path / 'mixed'), 'train')
 
 
+@pytest.mark.slow
 def test_the_gluon_cache_is_used_as_is(tmp_path, book_labels, digests, fake_data, monkeypatch):
     """$MXNET_HOME/datasets/fashion-mnist as d2lzh left it (gluon's four .gz files) is the
     book's release: used before Debian's, and left as it was (copies go to unpacked/)."""
@@ -185,6 +188,7 @@ def test_the_release_line(tmp_path, fake_data):
         f'from {tmp_path / "b"}')
 
 
+@pytest.mark.slow
 def test_the_light_modules_import_neither_mxnet_nor_matplotlib():
     """releases and book_figures are plain data; data itself needs MXNet, never matplotlib."""
     code = ('import sys; import d2lsoftmax.releases, d2lsoftmax.book_figures; '

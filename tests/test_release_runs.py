@@ -29,6 +29,7 @@ def _the_line():
     return data.release_line()  # what the subprocess finds: real_data's folder
 
 
+@pytest.mark.slow
 def test_run_3_5_names_the_release_first(tmp_path):
     """`run 3.5`: the release line once, before the sizes."""
     result = _run('run', '3.5', '--out', str(tmp_path), '--batch-size', '1000', cwd=tmp_path)
@@ -38,6 +39,7 @@ def test_run_3_5_names_the_release_first(tmp_path):
     assert lines[0].startswith(f'data: Fashion-MNIST {CURRENT} (current release; Debian')
 
 
+@pytest.mark.slow
 def test_run_3_6_names_the_release_before_the_epoch_lines(tmp_path):
     """`run 3.6 --num-epochs 1`: the release line once, then the book's epoch line unchanged."""
     result = _run('run', '3.6', '--num-epochs', '1', '--out', str(tmp_path), cwd=tmp_path)
@@ -49,6 +51,7 @@ def test_run_3_6_names_the_release_before_the_epoch_lines(tmp_path):
     assert lines.index(_the_line()) < epochs[0]
 
 
+@pytest.mark.slow
 def test_saved_parameters_record_their_release_and_evaluate_warns_across(tmp_path, capsys):
     """--save-params writes the release into FILE.json; `evaluate` names the release it scores
     on, and warns on stderr when the model was trained on the other one."""
@@ -71,6 +74,7 @@ def test_saved_parameters_record_their_release_and_evaluate_warns_across(tmp_pat
     assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_search_names_the_release_and_records_it_with_every_fold(tmp_path):
     """`search`: the release line once; each result line carries the release."""
     result = _run('search', '3.6', '--lr', '0.1', '--wd', '0', '--batch-size', '256',

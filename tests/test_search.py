@@ -121,12 +121,13 @@ def _complete_lines(path):
     return [json.loads(line) for line in open(path).read().split('\n')[:-1]]
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures('real_data')
 def test_killed_search_resumes_without_redoing_finished_folds(tmp_path):
     """Kill a real search process after its first fold lands; the rerun does the rest only."""
     results = str(tmp_path / 'r.jsonl')
     command = [sys.executable, '-m', 'd2lsoftmax.cli', 'search', '3.7', '--lr', '0.05,0.1',
-               '--wd', '0,0.001', '--batch-size', '10', '--num-epochs', '2', '--folds', '2',
+               '--wd', '0,0.001', '--batch-size', '20', '--num-epochs', '1', '--folds', '2',
                '--subset', '4000', '--jobs', '1', '--results', results,
                '--out', str(tmp_path), '--no-progress']
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -162,6 +163,7 @@ def rerun_pid(after, before):
 
 # ------------------------------------------------------------------- parallel
 
+@pytest.mark.slow
 @pytest.mark.usefixtures('real_data')
 def test_parallel_workers_give_the_serial_results(tmp_path):
     spec = Spec('3.7', k=2, subset=600)

@@ -101,6 +101,7 @@ def test_report_skips_the_book_without_the_file_or_with_other_settings(tmp_path,
     assert 'lr=0.3 (book: 0.1)' in text
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures('real_data')
 def test_run_with_seeds_prints_each_seed_then_the_statistics(capsys):
     """Two real one-epoch runs of 3.7; seed 0's line is the chapter's own (golden) first epoch."""

@@ -86,9 +86,26 @@ def test_predict_ch3_marks_the_mistakes(capsys, tmp_path):
     assert (tmp_path / 'p.png').stat().st_size > 1000
 
 
-@pytest.mark.parametrize('flag, value', [('--num-epochs', '0'), ('--lr', '-0.1'),
-                                         ('--batch-size', '0'), ('--lr', 'fast')])
-def test_command_line_rejects_bad_training_values(flag, value):
+BAD_TRAINING_VALUES = [('--num-epochs', '0'), ('--lr', '-0.1'), ('--batch-size', '0'),
+                       ('--lr', 'fast')]
+
+
+@pytest.mark.parametrize('flag, value', BAD_TRAINING_VALUES)
+def test_command_line_rejects_bad_training_values(flag, value, capsys):
+    try:
+        status = cli.main(['run', '3.6', flag, value])
+    except SystemExit as e:  # argparse exits itself
+        status = e.code
+    captured = capsys.readouterr()
+    assert status == 2 and captured.out == ''
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and flag in lines[0] and value in lines[0]
+
+
+@pytest.mark.slow
+def test_the_program_rejects_a_bad_value_in_one_line():
+    """As a real process: nothing else reaches stderr (no traceback, no atexit noise)."""
+    flag, value = BAD_TRAINING_VALUES[1]
     done = subprocess.run([sys.executable, '-m', 'd2lsoftmax.cli', 'run', '3.6', flag, value],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stdout == ''
