@@ -95,6 +95,7 @@ def train_seconds(section, num_epochs=5):
 
 
 def child_gemm(section):
+    import d2lsoftmax  # noqa: F401  (first, as a chapter does: it picks OpenBLAS's kernels)
     floor, flops = gemm_floor(section)
     trained = train_seconds(section)
     print(json.dumps({'floor': floor, 'train': trained, 'flops': flops}))

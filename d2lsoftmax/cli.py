@@ -268,7 +268,7 @@ def _main(argv):
     notebook_parser(sub)
     args, rest = parser.parse_known_args(argv)
     if args.command is None:
-        parser.error('choose a command: list, run, search or evaluate')
+        parser.error('choose a command: list, run, search, evaluate or notebook')
     if rest and args.command != 'run':
         parser.error(f'unrecognized arguments: {" ".join(rest)}')
     if args.command == 'search':
