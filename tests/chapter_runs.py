@@ -4,27 +4,24 @@ The golden, band, parity, chapter-script and notebook tests all compare against
 these, so each chapter is trained once by the library and (for parity) once by
 the book's own loop. Under pytest-xdist the workers of one session share them
 too: the first worker that needs a chapter trains it, under a lock, and leaves
-its records in a folder of that session; the others read them.
+its records in pytest's folder of that session; the others read them.
 """
 import contextlib
 import fcntl
 import json
 import os
-import tempfile
 from functools import lru_cache
 
 from d2lsoftmax import book, runs
 from d2lsoftmax.training import EPOCH_LINE, EpochRecord
 
 
+SHARED_FOLDER = None  # set by conftest.py under pytest-xdist: a folder all workers share
+
+
 def _session_folder():
     """The folder the xdist workers of this session share, or None without xdist."""
-    uid = os.environ.get('PYTEST_XDIST_TESTRUNUID')
-    if not uid:
-        return None
-    folder = os.path.join(tempfile.gettempdir(), f'd2lsoftmax-tests-{uid}')
-    os.makedirs(folder, exist_ok=True)
-    return folder
+    return SHARED_FOLDER
 
 
 @contextlib.contextmanager

@@ -88,6 +88,15 @@ def no_open_figures():
         sys.modules['matplotlib.pyplot'].close('all')
 
 
+@pytest.fixture(scope='session', autouse=True)
+def shared_chapter_runs(tmp_path_factory):
+    """Under pytest-xdist: the workers share their seed-0 runs in pytest's folder of this
+    session (basetemp's parent; pytest removes old ones)."""
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        import chapter_runs
+        chapter_runs.SHARED_FOLDER = str(tmp_path_factory.getbasetemp().parent)
+
+
 @pytest.fixture
 def real_data(monkeypatch):
     """The folder of the real Fashion-MNIST files, also exported as $D2LSOFTMAX_DATA."""

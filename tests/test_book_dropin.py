@@ -578,7 +578,11 @@ def run_in_process(code, capsys):
     return capsys.readouterr().out
 
 
-@pytest.mark.parametrize('section', list(CHAPTER_3))
+SLOWER = {'3.11', '3.12', '3.16'}  # they train for many epochs (1 to 2 s each, twice)
+
+
+@pytest.mark.parametrize('section', [pytest.param(s, marks=pytest.mark.slow) if s in SLOWER
+                                     else s for s in CHAPTER_3])
 def test_chapter_3_runs_with_only_the_import_changed_and_prints_what_d2lzh_prints(
         section, tiny_fashion_mnist, d2lzh_runs_here, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # 3.16 writes submission.csv

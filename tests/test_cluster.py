@@ -198,3 +198,14 @@ def test_a_worker_killed_mid_search_loses_and_duplicates_no_fold(
     _same_folds(folds, local_kill_folds)
     keys = [r['key'] for r in _lines(path)]
     assert len(keys) == len(set(keys)) == len(local_kill_folds)  # none lost, none twice
+
+
+@pytest.mark.slow
+def test_a_task_that_kills_every_worker_that_runs_it_is_one_error():
+    """A task that takes its worker down (here os._exit; out of memory in real life) is retried
+    until Dask gives up (KilledWorker): then one ClusterError, not distributed's traceback."""
+    import dask
+    with dask.config.set({'distributed.scheduler.allowed-failures': 1}):
+        with cluster.connect('local:1') as connected:
+            with pytest.raises(cluster.ClusterError, match='killed every Dask worker that ran it'):
+                list(connected.imap(os._exit, [3]))
