@@ -1,13 +1,14 @@
 """Benchmark: the speed targets of the package in one table, each as a ratio to its yardstick.
 
-    python bench/bench_all.py [--repeat 5] [--skip-book]
+    python bench/bench_all.py [--repeat 5] [--skip-book] [--only timing|gemm|rss|book]
 
 Rows (targets in brackets; nothing here asserts, the table only reports):
   run 3.6        `d2lsoftmax run 3.6` end to end / `python -c "import mxnet"`     [<= 1.6]
   list, --help   `d2lsoftmax list` and `d2lsoftmax --help` / `import mxnet`        [<= 0.2]
   GEMM 3.x       the chapter's matrix products timed alone (nd.dot at its shapes,
                  the floor) / its 5 epochs of training                               [>= 0.8]
-  RSS 3.x        peak RSS of the chapter's run / the book pipeline's main process  [<= 1.0]
+  RSS 3.x        peak RSS of the chapter's run / the book pipeline's main process
+                 training the same chapter                                        [<= 1.0]
   book / ours    bench_train.py's median time of the book's pipeline / ours        [>= 12 for 3.6, 3.7]
 Commands are timed alternately with `import mxnet`, --repeat times, medians compared,
 so a slow spell of this machine hits both sides.
@@ -117,41 +118,72 @@ def peak_rss(cmd):
         return int(report.read().split()[-1]) / 1024
 
 
+def timing_rows(repeat):
+    """`run 3.6`, `list` and `--help`, each against `import mxnet`, timed alternately."""
+    with tempfile.TemporaryDirectory() as out:
+        t = alternate({'mxnet': [sys.executable, '-c', 'import mxnet'],
+                       'run': [BIN, 'run', '3.6', '--out', out],
+                       'list': [BIN, 'list'], 'help': [BIN, '--help']}, repeat)
+    rows = [('run 3.6 end to end', t['run'], t['mxnet'], t['run'] / t['mxnet'], '<= 1.6')]
+    for name in ('list', 'help'):
+        rows.append((f'{name}', t[name], t['mxnet'], t[name] / t['mxnet'], '<= 0.2'))
+    return rows
+
+
+def gemm_rows():
+    """Each MLP chapter's 5 epochs against nd.dot alone at its shapes (the floor)."""
+    rows = []
+    for section in ('3.9', '3.10', '3.13', '3.13-concise'):
+        g = measure_gemm(section)
+        rows.append((f'GEMM floor {section} ({g["flops"] / g["train"] / 1e9:.0f} GFLOP/s)',
+                     g['train'], g['floor'], g['floor'] / g['train'], '>= 0.8'))
+    return rows
+
+
+def rss_rows():
+    """Peak RSS of `d2lsoftmax run SECTION` (5 epochs, figures) against the book pipeline's
+    main process training the same chapter (1 epoch: its peak comes in the first)."""
+    rows = []
+    for section in ('3.6', '3.7', '3.9', '3.10', '3.13', '3.13-concise'):
+        book_rss = peak_rss([sys.executable, os.path.join(HERE, 'bench_train.py'), '--child',
+                             'book', '--sections', section, '--num-epochs', '1'])
+        with tempfile.TemporaryDirectory() as out:
+            ours = peak_rss([BIN, 'run', section, '--out', out])
+        rows.append((f'peak RSS {section} (MiB)', ours, book_rss, ours / book_rss, '<= 1.0'))
+    return rows
+
+
+def book_rows():
+    """bench_train.py's median of the book's pipeline against ours, 3.6 and 3.7."""
+    rows = []
+    for section in ('3.6', '3.7'):
+        out = subprocess.run([sys.executable, os.path.join(HERE, 'bench_train.py'),
+                              '--sections', section, '--repeat', '3'],
+                             check=True, capture_output=True, text=True).stdout
+        line = next(l for l in out.splitlines() if l.startswith(section + ' '))
+        ours_s, _, book_s = (float(v) for v in line.split()[1:4])
+        rows.append((f'book / ours {section}', ours_s, book_s, book_s / ours_s, '>= 12'))
+    return rows
+
+
+PARTS = {'timing': timing_rows, 'gemm': gemm_rows, 'rss': rss_rows, 'book': book_rows}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--repeat', type=int, default=5)
     parser.add_argument('--skip-book', action='store_true',
                         help='leave out the book-pipeline rows (they take minutes)')
+    parser.add_argument('--only', action='append', choices=sorted(PARTS),
+                        help='only these rows (repeatable)')
     parser.add_argument('--child-gemm', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_gemm:
         return child_gemm(args.child_gemm)
+    parts = args.only or [p for p in PARTS if not (args.skip_book and p in ('rss', 'book'))]
     rows = []  # (what, ours, yardstick, ratio, target)
-    with tempfile.TemporaryDirectory() as out:
-        t = alternate({'mxnet': [sys.executable, '-c', 'import mxnet'],
-                       'run': [BIN, 'run', '3.6', '--out', out],
-                       'list': [BIN, 'list'], 'help': [BIN, '--help']}, args.repeat)
-    rows.append(('run 3.6 end to end', t['run'], t['mxnet'], t['run'] / t['mxnet'], '<= 1.6'))
-    for name in ('list', 'help'):
-        rows.append((f'{name}', t[name], t['mxnet'], t[name] / t['mxnet'], '<= 0.2'))
-    for section in ('3.9', '3.10', '3.13', '3.13-concise'):
-        g = measure_gemm(section)
-        rows.append((f'GEMM floor {section} ({g["flops"] / g["train"] / 1e9:.0f} GFLOP/s)',
-                     g['train'], g['floor'], g['floor'] / g['train'], '>= 0.8'))
-    if not args.skip_book:
-        book_rss = peak_rss([sys.executable, os.path.join(HERE, 'bench_train.py'), '--child',
-                             'book', '--sections', '3.6', '--num-epochs', '1'])
-        for section in ('3.6', '3.7', '3.9', '3.10', '3.13', '3.13-concise'):
-            with tempfile.TemporaryDirectory() as out:
-                ours = peak_rss([BIN, 'run', section, '--out', out])
-            rows.append((f'peak RSS {section} (MiB)', ours, book_rss, ours / book_rss, '<= 1.0'))
-        for section in ('3.6', '3.7'):
-            out = subprocess.run([sys.executable, os.path.join(HERE, 'bench_train.py'),
-                                  '--sections', section, '--repeat', '3'],
-                                 check=True, capture_output=True, text=True).stdout
-            line = next(l for l in out.splitlines() if l.startswith(section + ' '))
-            ours_s, _, book_s = (float(v) for v in line.split()[1:4])
-            rows.append((f'book / ours {section}', ours_s, book_s, book_s / ours_s, '>= 12'))
+    for part in parts:
+        rows += PARTS[part](args.repeat) if part == 'timing' else PARTS[part]()
     print(f'{"what":<34}{"ours":>9}{"yardstick":>11}{"ratio":>8}  target')
     for what, ours, yard, ratio, target in rows:
         print(f'{what:<34}{ours:>9.2f}{yard:>11.2f}{ratio:>8.2f}  {target}')

@@ -282,10 +282,12 @@ def _main(argv):
         for section, (name, title) in known.items():
             print(f'{section:<13} {title}')
         return 0
-    if args.section in (None, '-h', '--help'):
-        print(f'usage: {PROG} run SECTION [options]; sections: {", ".join(known)}',
-              file=sys.stderr if args.section is None else sys.stdout)
-        return 2 if args.section is None else 0
+    if args.section in (None, '-h', '--help'):  # `run --help` asks; a bare `run` errs
+        asked = args.section is not None or bool({'-h', '--help'} & set(rest))
+        print(f'usage: {PROG} run SECTION [options]; sections: {", ".join(known)} '
+              f'(options of one: {PROG} run SECTION --help)',
+              file=sys.stdout if asked else sys.stderr)
+        return 0 if asked else 2
     if args.section not in known:
         print(f'{PROG}: error: no chapter {args.section!r}; choose one of '
               f'{", ".join(known)} (see `{PROG} list`)', file=sys.stderr)

@@ -9,7 +9,22 @@ import struct
 import numpy as np
 import pytest
 
-from d2lsoftmax import data, releases
+
+def _share_the_cores():
+    """Under pytest-xdist, before MXNet loads: each worker gets its share of OpenMP threads.
+
+    MXNet computes with half the processors by default; N workers doing so at once would
+    ask for N times the cores (with 2 threads each on 2 cores, 4x slower here). An
+    OMP_NUM_THREADS or MXNET_OMP_MAX_THREADS given by the caller is kept (.ci/run).
+    """
+    workers = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT') or 0)
+    if workers and not {'OMP_NUM_THREADS', 'MXNET_OMP_MAX_THREADS'} & set(os.environ):
+        os.environ['OMP_NUM_THREADS'] = str(max(1, (os.cpu_count() or 1) // 2 // workers))
+
+
+_share_the_cores()
+
+from d2lsoftmax import data, releases  # noqa: E402  (MXNet loads here)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Beside CI only (never on a user's machine): the 2017-08-26 label files, book_logs.md.

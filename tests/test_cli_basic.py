@@ -119,3 +119,14 @@ def test_missing_data_is_one_message_and_exit_1(capsys, tmp_path, monkeypatch):
     assert err.startswith('error: Fashion-MNIST not found. Searched:')
     assert 'apt-get install dataset-fashion-mnist' in err and 'Traceback' not in err
     assert not list(tmp_path.glob('*.png'))
+
+
+@pytest.mark.parametrize('argv, status', [(['run', '--help'], 0), (['run', '-h'], 0),
+                                          (['run'], 2)])
+def test_run_without_a_section(argv, status, capsys):
+    """`run --help` is help (stdout, status 0); a bare `run` is a usage error (stderr, 2)."""
+    assert cli.main(argv) == status
+    captured = capsys.readouterr()
+    asked, other = (captured.out, captured.err) if status == 0 else (captured.err, captured.out)
+    assert asked.startswith('usage: d2lsoftmax run SECTION [options]; sections: 3.5, 3.6')
+    assert other == ''

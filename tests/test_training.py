@@ -7,7 +7,7 @@ import pytest
 from mxnet import nd
 
 import d2lsoftmax as d2l
-from d2lsoftmax import cli, concise, runs, scratch
+from d2lsoftmax import cli, concise, runs, scratch, training
 from d2lsoftmax.data import FashionMNISTIter, load_arrays
 
 
@@ -132,3 +132,18 @@ def test_evaluate_accuracy_takes_d2lzhs_ctx_list():
     correct = sum(int((net(X).argmax(axis=1).asnumpy() == y.asnumpy()).sum())
                   for X, y in test_iter)
     assert acc == pytest.approx(correct / 512)
+
+
+def test_the_loop_waits_for_the_batch_lookahead_back():
+    """train_ch3 keeps at most LOOKAHEAD batches queued in MXNet's engine (peak memory)."""
+    class Loss:
+        def __init__(self, i):
+            self.i = i
+
+        def wait_to_read(self):
+            waited.append(self.i)
+    waited, losses = [], []
+    for i in range(training.LOOKAHEAD + 3):
+        losses.append(Loss(i))
+        training._bound_lookahead(losses)
+    assert waited == [0, 1, 2]  # the newest minus LOOKAHEAD, from batch LOOKAHEAD + 1 on

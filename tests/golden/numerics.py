@@ -6,7 +6,6 @@ MXNET_MKLDNN_ENABLED=0), and nd.dot with its bundled OpenBLAS. Two runs with the
 same fingerprint print identical epoch lines (see tests/golden/README.md for the
 measurements); runs with different fingerprints drift within a measured band.
 """
-import ctypes
 import os
 import platform
 
@@ -25,14 +24,8 @@ ISA_NAMES = [name for name, _ in ISAS]
 
 def cpu_flags():
     """The instruction-set flags of this CPU, from /proc/cpuinfo (empty off Linux)."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('flags'):
-                    return set(line.split(':', 1)[1].split())
-    except OSError:
-        pass
-    return set()
+    from d2lsoftmax.blas import cpu_flags as read
+    return read()
 
 
 def supported_isas(flags=None):
@@ -60,15 +53,11 @@ def effective_isa(env=None, flags=None):
 
 
 def openblas_core():
-    """The kernel family of MXNet's bundled OpenBLAS (what nd.dot runs), e.g. 'Prescott'."""
-    import mxnet
-    path = os.path.join(os.path.dirname(mxnet.__file__), 'libopenblas.so.0')
-    try:
-        lib = ctypes.CDLL(path)
-        lib.openblas_get_corename.restype = ctypes.c_char_p
-        return lib.openblas_get_corename().decode()
-    except (OSError, AttributeError):
-        return 'unknown'
+    """The kernel family of MXNet's bundled OpenBLAS (what nd.dot runs), e.g. 'Haswell'."""
+    import d2lsoftmax  # noqa: F401  (first: it chooses OpenBLAS's kernels before MXNet loads)
+    import mxnet  # noqa: F401
+    from d2lsoftmax.blas import loaded_core
+    return loaded_core() or 'unknown'
 
 
 def omp_threads(env=None):
