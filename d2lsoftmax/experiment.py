@@ -122,6 +122,7 @@ def run_and_report(section, seed=0, settings=Settings(), out='out', save_params=
     if save_params:  # the training (a wrong file name too)
         checkpoint.check_target(save_params, section)
     check(section, settings)
+    plotting.warm_up()  # matplotlib's import overlaps the training
     trained = train(section, seed, settings, verbose=True, **overrides)
     title = f'chapter {section}' + ''.join(f', {k}={v}' for k, v in settings.changed().items())
     plotting.plot_history(trained.records, os.path.join(out, f'{section}_curves.png'), title)

@@ -35,6 +35,12 @@ CHAPTERS = [
                                        hybridize=False)),
 ]
 _BY_SECTION = {c.section: c for c in CHAPTERS}
+_NO_FIGURES = {'3.7.1'}  # prints its numbers only
+
+
+def draws(section):
+    """True where the chapter's script draws figures."""
+    return section not in _NO_FIGURES
 
 # What `search` varies by default: 81 configurations of the concise MLP.
 SEARCH_SECTION = '3.10'
