@@ -107,7 +107,7 @@ def set_figsize(figsize=(3.5, 2.5)):
 
 def _pyplot():
     """pyplot, for the book's helpers that draw on its current figure."""
-    return __getattr__('plt')
+    return globals().get('plt') or __getattr__('plt')  # set up once, on first use
 
 
 def save_png(fig, target, tight=True):
@@ -232,7 +232,7 @@ def _colored(img, cmap, limits):
 
 
 def image_grid(images, titles, num_cols, cmap='viridis', limits=None, colors=None,
-               title_lines=None, suptitle=None):
+               suptitle=None):
     """A Figure of images in rows of num_cols, each titled; one composed picture.
 
     images: (n, h, w) numpy; titles: n strings (may hold '\\n'); colors: n title colours
@@ -240,7 +240,7 @@ def image_grid(images, titles, num_cols, cmap='viridis', limits=None, colors=Non
     """
     n = len(images)
     num_rows = -(-n // num_cols)
-    lines = title_lines or max((t.count('\n') + 1 for t in titles), default=0)
+    lines = max((t.count('\n') + 1 for t in titles), default=0)
     head = lines * TITLE_LINE + TITLE_PAD if lines else 0
     tile_h, tile_w = images.shape[1] * ZOOM + 2, images.shape[2] * ZOOM + 2
     cell_h, cell_w = head + tile_h + GAP, tile_w + GAP
@@ -273,7 +273,7 @@ def label_grid(X, y, path=None, num_rows=2, num_cols=9):
 def prediction_grid(X, titles, path=None, num_cols=9):
     """Images titled 'true\\npred' (mistakes in red); see `finish`."""
     images = np.stack([_to_image(img) for img in X[:len(titles)]])  # (n, 28, 28)
-    colors = ['black' if t.split('\n')[0] == t.split('\n')[1] else 'red' for t in titles]
+    colors = ['red' if len(set(t.split('\n'))) > 1 else 'black' for t in titles]  # true != pred
     return finish(image_grid(images, titles, num_cols, colors=colors), path, tight=False)
 
 
@@ -303,7 +303,7 @@ def show_weights(W, path=None, labels=None):
     """
     W = W.asnumpy() if hasattr(W, 'asnumpy') else W
     labels = labels or get_fashion_mnist_labels(range(len(W)))
-    limits = [(-(abs(w).max() or 1.0), abs(w).max() or 1.0) for w in W]
+    limits = [(-m, m) for m in (abs(w).max() or 1.0 for w in W)]  # centred on 0
     fig = image_grid(W.reshape(len(W), 28, 28), labels, 5, cmap='bwr', limits=limits,
                      suptitle='learned weights per class')
     return finish(fig, path, tight=False)
@@ -332,8 +332,8 @@ def plot_confusion(cm, path=None, title='test confusion matrix'):
 def plot_cv_accuracy(rows, names, path=None, title='mean CV accuracy per setting'):
     """Per search axis in `names`: each configuration's mean CV accuracy at its setting
     (dots) and the best one per setting (line). rows: dicts with 'config' and 'mean'."""
-    axes = _figure((3.2 * len(names), 3)).subplots(1, len(names), squeeze=False)
-    fig = axes[0][0].figure
+    fig = _figure((3.2 * len(names), 3))
+    axes = fig.subplots(1, len(names), squeeze=False)
     for ax, name in zip(axes[0], names):
         values = sorted({row['config'][name] for row in rows})
         where = {v: i for i, v in enumerate(values)}  # settings at evenly spaced x
@@ -362,8 +362,8 @@ def plot_activations(x, curves, path=None):
     curves: {name: (y, grad)}, x and the arrays NDArrays or numpy of the same length.
     """
     x = _numpy(x)
-    axes = _figure((3.3 * len(curves), 2.8)).subplots(1, len(curves), squeeze=False)
-    fig = axes[0][0].figure
+    fig = _figure((3.3 * len(curves), 2.8))
+    axes = fig.subplots(1, len(curves), squeeze=False)
     for ax, (name, (y, grad)) in zip(axes[0], curves.items()):
         ax.plot(x, _numpy(y), '-', label=f'{name}(x)')
         ax.plot(x, _numpy(grad), '--', label=f'grad of {name}')

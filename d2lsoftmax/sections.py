@@ -42,6 +42,7 @@ def draws(section):
     """True where the chapter's script draws figures."""
     return section not in _NO_FIGURES
 
+
 # What `search` varies by default: 81 configurations of the concise MLP.
 SEARCH_SECTION = '3.10'
 DEFAULT_GRID = {'lr': [0.01, 0.1, 0.5], 'num_hiddens': [50, 100, 200],
