@@ -14,6 +14,7 @@ import os
 import resource
 import subprocess
 import sys
+import time
 
 PIPELINES = {  # name: (label, book num_workers or None for ours)
     'ours': ('d2lsoftmax.load_data_fashion_mnist', None),
@@ -45,18 +46,15 @@ def one_pass(train_iter):
 
 def measure(name, batch_size, repeat):
     """Best pass time, batches per pass and peak RSS (MiB) of one pipeline, in this process."""
-    from d2l import mxnet as d2l_book
     train_iter, _ = load(name, batch_size)
-    timer = d2l_book.Timer()
-    batches = one_pass(train_iter)
-    timer.stop()
-    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    for _ in range(repeat - 1):
-        timer.start()
-        one_pass(train_iter)
-        timer.stop()
-    return {'best_s': min(timer.times), 'times': timer.times, 'batches': batches,
-            'rss_mib': rss_mib}
+    times = []
+    for i in range(repeat):
+        start = time.perf_counter()
+        batches = one_pass(train_iter)
+        times.append(time.perf_counter() - start)
+        if i == 0:
+            rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return {'best_s': min(times), 'times': times, 'batches': batches, 'rss_mib': rss_mib}
 
 
 def run_fresh(name, batch_size, repeat):

@@ -12,8 +12,9 @@
 # environment variable `D2LSOFTMAX_ARGS` (empty: the defaults).
 
 # %%
+import time
+
 import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`; first, as there (blas.py)
-from d2l import mxnet as d2l_book  # the book's Timer
 from mxnet import nd
 
 from d2lsoftmax import cli
@@ -62,8 +63,8 @@ train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
 X, y = next(iter(train_iter))
 print('a minibatch: X', X.shape, X.dtype, ' y', y.shape, y.dtype,
       ' pixel range [%.1f, %.1f]' % (X.min().asscalar(), X.max().asscalar()))
-timer = d2l_book.Timer()
+start = time.time()
 for X, y in train_iter:
     continue
 nd.waitall()  # the batches are computed asynchronously: wait before stopping the clock
-print('%.2f sec to read the training set once (%d batches)' % (timer.stop(), len(train_iter)))
+print('%.2f sec to read the training set once (%d batches)' % (time.time() - start, len(train_iter)))

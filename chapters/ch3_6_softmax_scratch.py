@@ -122,7 +122,7 @@ def evaluate_accuracy(data_iter, net):
     acc_sum, n = 0.0, 0
     for X, y in data_iter:
         y = y.astype('float32')  # argmax returns float32: compare like with like
-        acc_sum += (net(X).argmax(axis=1) == y).sum().asscalar()
+        acc_sum += float((net(X).argmax(axis=1) == y).sum().asscalar())  # see below
         n += y.size
     return acc_sum / n
 
@@ -157,8 +157,10 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
             else:
                 trainer.step(batch_size)
             y = y.astype('float32')
-            train_l_sum += l.asscalar()
-            train_acc_sum += (y_hat.argmax(axis=1) == y).sum().asscalar()
+            # float(): the sums stay Python floats, as they were with the book's numpy 1
+            # (numpy 2 keeps `0.0 + float32` a float32 and can change a printed digit)
+            train_l_sum += float(l.asscalar())
+            train_acc_sum += float((y_hat.argmax(axis=1) == y).sum().asscalar())
             n += y.size
         test_acc = evaluate_accuracy(test_iter, net)
         record = d2l.EpochRecord(epoch, train_l_sum / n, train_acc_sum / n, test_acc)

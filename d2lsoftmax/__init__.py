@@ -6,9 +6,12 @@ d2lzh's signatures. They are loaded on first use, so `import d2lsoftmax` (and th
 """
 import importlib
 
+import d2lsoftmax_compat
+
 from . import blas
 
 __version__ = '0.1.0'
+d2lsoftmax_compat.install()  # before MXNet loads: the numpy names it reads (numpy 1.24+)
 blas.choose()  # before MXNet loads: OpenBLAS's fast kernels where it does not know the CPU
 
 # name -> the module that defines it

@@ -62,10 +62,27 @@ def _transformer(resize):
     return gdata.vision.transforms.Compose(transformer + [gdata.vision.transforms.ToTensor()])
 
 
+@contextlib.contextmanager
+def python_float_scalars():
+    """`NDArray.asscalar()` returns a Python float (the same value) while inside.
+
+    d2lzh sums `asscalar()` results into `0.0`: numpy 1 made that sum a float64,
+    numpy 2 (NEP 50) keeps it float32, so under numpy 2 d2lzh's own printed ratios
+    can differ in the last digit. With Python floats its sums are the book's era's
+    on any numpy: the same per-batch values, summed in float64.
+    """
+    asscalar = nd.NDArray.asscalar
+    nd.NDArray.asscalar = lambda self: float(asscalar(self))
+    try:
+        yield
+    finally:
+        nd.NDArray.asscalar = asscalar
+
+
 def train_ch3_lines(*args, **kwargs):
-    """Run `d2lzh.train_ch3` and return the epoch lines it printed."""
+    """Run `d2lzh.train_ch3` (its sums in float64, as in the book) and return the lines it printed."""
     import d2lzh
     buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
+    with contextlib.redirect_stdout(buffer), python_float_scalars():
         d2lzh.train_ch3(*args, **kwargs)
     return buffer.getvalue().splitlines()

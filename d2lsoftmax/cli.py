@@ -11,6 +11,8 @@ import os
 import runpy
 import sys
 
+import d2lsoftmax_compat
+
 from . import sections
 
 PROG = 'd2lsoftmax'
@@ -238,6 +240,11 @@ def main(argv=None):
                 _quiet_broken_pipe()
             except KeyboardInterrupt:
                 return interrupt.report()
+            except ModuleNotFoundError as e:
+                if e.name != 'mxnet':
+                    raise
+                print(f'{PROG}: error: {d2lsoftmax_compat.MISSING_MXNET}', file=sys.stderr)
+                return 1
     finally:
         if argv is None:  # the process's own command, about to exit
             gc.freeze()  # exit's last collection then skips the objects MXNet made (0.35 s)

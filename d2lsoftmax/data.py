@@ -656,7 +656,7 @@ def _fetch(source, out, timeout, clock):
         total, sock = response.length, _socket_of(response)  # Content-Length or None
         while True:
             wait = left()
-            if sock is not None:
+            if sock is not None and sock.fileno() != -1:  # -1: closed, the body is all here
                 sock.settimeout(wait)  # a stalled read ends at the deadline at the latest
             try:
                 block = response.read1(1 << 16)  # one recv: a trickle cannot outlast the deadline

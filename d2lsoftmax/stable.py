@@ -23,7 +23,7 @@ from . import concise, scratch
 
 FLOAT32 = np.finfo(np.float32)
 EXP_OVERFLOW = float(np.log(FLOAT32.max))  # 88.72: exp(o) is inf in float32 above this
-EXP_UNDERFLOW = float(np.log(FLOAT32.smallest_subnormal / 2))  # -103.97: exp(o) is 0 below
+EXP_UNDERFLOW = float(np.log(float(FLOAT32.smallest_subnormal) / 2))  # -103.97: exp(o) is 0 below
 # The backward pass of exp(o) / sum divides by sum**2, inf once the max logit > 44.36.
 SQUARE_OVERFLOW = EXP_OVERFLOW / 2
 

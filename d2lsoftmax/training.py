@@ -58,8 +58,9 @@ def evaluate_accuracy(data_iter, net, ctx=None):
     if not ys:
         raise ValueError('evaluate_accuracy: the data iterator yielded no examples.')
     y = nd.concat(*ys, dim=0)
-    # One exact count over all batches: the same float32 number d2lzh's per-batch sum gives.
-    return _correct(nd.concat(*y_hats, dim=0), y).asscalar() / len(y)
+    # One exact count over all batches: the number d2lzh's per-batch sum gives; the ratio
+    # in Python floats, as numpy 1 computed it (numpy 2 divides a float32 in float32).
+    return float(_correct(nd.concat(*y_hats, dim=0), y).asscalar()) / len(y)
 
 
 def _host_read(values):
@@ -84,10 +85,11 @@ def _bound_lookahead(batch_losses):
 
 
 def _book_sum(values):
-    """Sum as d2lzh does, batch by batch (Python float += float32), for identical digits."""
+    """Sum as d2lzh does, batch by batch, in float64 as numpy 1 did (numpy 2 would keep
+    float32 for `0.0 + float32`), for the book's digits on any numpy."""
     total = 0.0
     for v in values:
-        total += v
+        total += float(v)
     return total
 
 
@@ -164,7 +166,7 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
         # Counts are exact integers, so one count over the epoch equals the book's sum.
         y = nd.concat(*ys, dim=0)  # (num_examples,): n is read once, not per batch
         correct, n = _correct(nd.concat(*y_hats, dim=0), y).asscalar(), len(y)
-        record = EpochRecord(epoch, float(_book_sum(losses) / n), float(correct) / n,
+        record = EpochRecord(epoch, _book_sum(losses) / n, float(correct) / n,
                              float(test_acc))
         _check_learning(record, y_hats[0].shape[-1], rate)
         if verbose:

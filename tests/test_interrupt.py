@@ -66,6 +66,23 @@ class Command:
         return code, [line.rstrip('\n') for line in self.err if line.strip()], took
 
 
+def _maps(pid):
+    """The files mapped into process `pid` (empty once it has ended)."""
+    try:
+        with open(f'/proc/{pid}/maps') as f:
+            return f.read()
+    except OSError:
+        return ''
+
+
+def _wait_until(condition, timeout=120):
+    """Block until condition() holds; fail after `timeout` s."""
+    deadline = time.time() + timeout
+    while not condition():
+        assert time.time() < deadline, 'timed out'
+        time.sleep(0.005)
+
+
 def _assert_one_line(code, err, took, *needles):
     assert code == interrupt.EXIT_STATUS, err
     assert len(err) == 1 and err[0].startswith('interrupted: '), err
@@ -154,8 +171,8 @@ def test_workers_ignore_ctrl_c_and_the_handler_is_restored(tmp_path):
 @pytest.mark.parametrize('when', ['importing', 'first read', 'training', 'epoch 2'])
 def test_ctrl_c_during_a_run(when, tmp_path):
     command = Command(['run', '3.7', '--out', str(tmp_path / 'out')], tmp_path)
-    if when == 'importing':
-        time.sleep(0.3)
+    if when == 'importing':  # MXNet's library is being loaded (main handles Ctrl-C by then)
+        _wait_until(lambda: 'libmxnet' in _maps(command.process.pid))
     elif when == 'first read':  # 3.5 prints the release, then reads the data
         command.process.kill()
         command = Command(['run', '3.5', '--out', str(tmp_path / 'out')], tmp_path)
