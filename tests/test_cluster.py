@@ -5,17 +5,21 @@ connects its own client to it, as `d2lsoftmax ... --scheduler tcp://HOST:PORT`
 does. The worker-killing test runs last: the nanny restarts the worker after it.
 """
 import json
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import asdict
 
 import pytest
 
 from conftest import DEAD_REPO, REAL_DATA_DIR
-from d2lsoftmax import cli, cluster, data, search
+from d2lsoftmax import cli, cluster, data, search, seeds
+from d2lsoftmax.experiment import Settings
 from d2lsoftmax.search import Spec
 
 distributed = pytest.importorskip('distributed')
@@ -30,15 +34,19 @@ KILL_GRID = search.make_grid('3.7', dict(lr=[0.05, 0.2], wd=[0.0], batch_size=[1
 TIMING = ('seconds', 'pid')  # the only fields that may differ between two runs of a fold
 
 
+def _offline_real_data_env(tmp_path_factory):
+    """Workers' environment: only the real data, an empty MXNET_HOME, no way online."""
+    if REAL_DATA_DIR is None:
+        pytest.skip('real Fashion-MNIST not found (see conftest.real_data)')
+    return {data.DATA_ENV: REAL_DATA_DIR, data.RELEASE_ENV: '', data.DEBIAN_ENV: data.DEBIAN_DIR,
+            'MXNET_HOME': str(tmp_path_factory.mktemp('worker-mxnet-home')),
+            'MXNET_GLUON_REPO': DEAD_REPO, data.ZALANDO_ENV: DEAD_REPO}
+
+
 @pytest.fixture(scope='module')
 def scheduler(tmp_path_factory):
     """The address of a local cluster of 2 workers that see only the real data, offline."""
-    if REAL_DATA_DIR is None:
-        pytest.skip('real Fashion-MNIST not found (see conftest.real_data)')
-    env = {data.DATA_ENV: REAL_DATA_DIR, data.RELEASE_ENV: '', data.DEBIAN_ENV: data.DEBIAN_DIR,
-           'MXNET_HOME': str(tmp_path_factory.mktemp('worker-mxnet-home')),
-           'MXNET_GLUON_REPO': DEAD_REPO, data.ZALANDO_ENV: DEAD_REPO}
-    with cluster.start_local(2, env) as local:
+    with cluster.start_local(2, _offline_real_data_env(tmp_path_factory)) as local:
         yield local.scheduler_address
 
 
@@ -116,6 +124,48 @@ def test_seed_sweep_on_the_cluster_equals_the_local_one(scheduler, capsys):
     assert sorted(line for line in there if line.startswith('seed ')) == seed_lines
     assert [l for l in there if not l.startswith('seed ')] == \
         [l for l in here if not l.startswith('seed ')]
+
+
+# ------------------------------------------------------------------ threads
+
+WORKER_THREADS = 4
+
+
+@pytest.fixture
+def threaded_scheduler(tmp_path_factory):
+    """The address of a cluster of 1 worker process with WORKER_THREADS threads, as
+    `dask worker --nthreads 4` starts it (loopback, offline, one OpenMP thread)."""
+    env = {**_offline_real_data_env(tmp_path_factory), **cluster.worker_env(1, 1)}
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=WORKER_THREADS,
+                                  processes=True, host='127.0.0.1', dashboard_address=None,
+                                  silence_logs=logging.CRITICAL, env=env) as local:
+        yield local.scheduler_address
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_a_worker_with_several_threads_trains_one_task_at_a_time(threaded_scheduler):
+    """WORKER_THREADS seed runs handed to one worker at once give the serial results, and
+    their trainings never overlap in time: the runs seed process-wide RNGs."""
+    run_seeds = list(range(WORKER_THREADS))
+    serial = seeds.run_seeds('3.7', run_seeds, num_epochs=1)
+
+    def timed(task):  # in the worker, inside cluster.run_one: when it trained, where
+        start = time.monotonic()
+        result = seeds.train_seed(task)
+        return result, (start, time.monotonic(), os.getpid(), threading.get_ident())
+
+    tasks = [('3.7', seed, asdict(Settings()), {'num_epochs': 1}, data.locate().release)
+             for seed in run_seeds]
+    with cluster.connect(threaded_scheduler) as executor:
+        assert list(executor.client.nthreads().values()) == [WORKER_THREADS]
+        done = list(executor.imap(timed, tasks))
+    assert dict(result for result, _ in done) == serial  # every epoch record of every seed
+    spans = sorted(span for _, span in done)
+    assert len({pid for *_, pid, _ in spans}) == 1 and spans[0][2] != os.getpid()
+    assert len({thread for *_, thread in spans}) > 1  # the worker ran them on several threads
+    for (_, end, *_), (next_start, *_) in zip(spans, spans[1:]):
+        assert end <= next_start, f'two trainings overlapped in one worker: {spans}'
 
 
 # ------------------------------------------------------------------ faults
