@@ -7,6 +7,7 @@ does. The worker-killing test runs last: the nanny restarts the worker after it.
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -124,6 +125,102 @@ def test_seed_sweep_on_the_cluster_equals_the_local_one(scheduler, capsys):
     assert sorted(line for line in there if line.startswith('seed ')) == seed_lines
     assert [l for l in there if not l.startswith('seed ')] == \
         [l for l in here if not l.startswith('seed ')]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_a_search_on_the_cluster_resumes_from_the_results_file(executor, local_folds, tmp_path):
+    """Folds already in the results file (here: two run in this process) are not run again."""
+    path = str(tmp_path / 'r.jsonl')
+    kept = list(local_folds)[:2]
+    for key in kept:
+        search.append_result(path, local_folds[key])
+    logged = []
+    folds = search.run_search(SPEC, GRID, path, progress=False, log=logged.append,
+                              executor=executor)
+    _same_folds(folds, local_folds)
+    assert logged[0].startswith(f'{len(local_folds)} folds') and '2 already in' in logged[0]
+    assert [folds[key]['pid'] for key in kept] == [os.getpid()] * 2  # kept, not rerun
+    assert sorted(r['key'] for r in _lines(path)) == sorted(local_folds)  # the rest, once each
+
+
+def _comparable(out, folder):
+    """A search's printed lines without what may differ: the folder, the table's seconds
+    column, and where the folds ran."""
+    lines = []
+    for line in out.replace(str(folder), 'OUT').splitlines():
+        if ' folds (' in line:
+            line = line.split(' to run')[0]
+        elif re.match(r'\s+\d+\s', line):  # a table row: rank, settings, ..., seconds
+            line = line.rsplit(None, 1)[0]
+        lines.append(line)
+    return lines
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_the_search_command_on_the_cluster_prints_the_local_table_and_retrains_here(
+        scheduler, tmp_path, monkeypatch, capsys):
+    """`search --scheduler`: the local command's lines but for the seconds column, a progress
+    bar; the best configuration is retrained, and the test set used, in this process."""
+    argv = ['search', '3.7', '--lr', '0.05,0.2', '--wd', '0', '--batch-size', '100',
+            '--num-epochs', '1', '--folds', '2', '--subset', '600']
+    assert cli.main(argv + ['--jobs', '1', '--no-progress', '--out', str(tmp_path / 'here')]) == 0
+    here = capsys.readouterr().out
+    retrained, retrain_best = [], search.retrain_best
+
+    def retrain_here(*args, **kwargs):
+        retrained.append(os.getpid())
+        return retrain_best(*args, **kwargs)
+    monkeypatch.setattr(search, 'retrain_best', retrain_here)
+    assert cli.main(argv + ['--scheduler', scheduler, '--out', str(tmp_path / 'there')]) == 0
+    there, err = capsys.readouterr()
+    assert _comparable(there, tmp_path / 'there') == _comparable(here, tmp_path / 'here')
+    assert 'on the Dask cluster at tcp://127.0.0.1:' in there and 'search: 100%' in err
+    assert retrained == [os.getpid()]
+    folds = _lines(tmp_path / 'there' / 'search_3.7.jsonl')
+    assert len(folds) == 4 and os.getpid() not in {r['pid'] for r in folds}
+
+
+def test_local_n_gives_each_worker_its_share_of_the_cores():
+    assert cluster.worker_env(2, cores=8) == dict.fromkeys(cluster.THREAD_VARS, '4')
+    assert cluster.worker_env(3, cores=2) == dict.fromkeys(cluster.THREAD_VARS, '1')
+
+
+@pytest.mark.slow
+def test_the_local_clusters_workers_run_with_their_share_of_openmp_threads(executor):
+    """The module's `local:2`-style cluster: one task thread and cores // 2 OpenMP/BLAS
+    threads in every worker's environment, set before the worker started."""
+    share = str(max(1, (os.cpu_count() or 1) // 2))
+    assert list(executor.client.nthreads().values()) == [1, 1]
+    found = executor.client.run(lambda: [os.environ.get(v) for v in cluster.THREAD_VARS])
+    assert list(found.values()) == [[share] * len(cluster.THREAD_VARS)] * 2
+
+
+@pytest.mark.slow
+def test_a_scheduler_without_workers_is_waited_for_then_one_line(monkeypatch):
+    """A worker that joins while the client waits is used; none at all: a ClusterError
+    that says how to start one. (The wait is cluster.WORKERS_TIMEOUT, 60 s; 30 s and 1 s
+    here, on a scheduler of this process.)"""
+    monkeypatch.setattr(cluster, 'WORKERS_TIMEOUT', 30)
+    with distributed.LocalCluster(n_workers=0, processes=False, protocol='tcp://',
+                                  host='127.0.0.1', dashboard_address=None,
+                                  silence_logs=logging.CRITICAL,
+                                  scheduler_kwargs={'dashboard_address': '127.0.0.1:0'}) as local:
+        address = local.scheduler_address
+        threading.Timer(0.5, local.scale, [1]).start()  # a worker arrives after the client
+        with cluster.connect(address) as connected:
+            assert list(connected.imap(abs, [-1, -2])) in ([1, 2], [2, 1])
+        local.scale(0)
+        monkeypatch.setattr(cluster, 'WORKERS_TIMEOUT', 1)
+        deadline = time.time() + 30
+        while local.scheduler_info['workers'] and time.time() < deadline:
+            time.sleep(0.05)
+        with pytest.raises(cluster.ClusterError) as caught:
+            with cluster.connect(address):
+                pass
+    assert str(caught.value) == (f'the Dask scheduler at {address} has no workers after 1 s; '
+                                 f'start some: dask worker {address} --nworkers N --nthreads 1')
 
 
 # ------------------------------------------------------------------ threads
