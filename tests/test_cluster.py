@@ -187,6 +187,15 @@ def test_local_n_gives_each_worker_its_share_of_the_cores():
     assert cluster.worker_env(3, cores=2) == dict.fromkeys(cluster.THREAD_VARS, '1')
 
 
+def test_dask_workers_start_with_one_openmp_thread_by_default():
+    """What makes `dask worker --nworkers N --nthreads 1` one core per worker: distributed's
+    nanny sets these before it starts a worker process."""
+    import dask
+    environ = dask.config.get('distributed.nanny.pre-spawn-environ')
+    assert {name: str(environ.get(name)) for name in cluster.THREAD_VARS} == \
+        dict.fromkeys(cluster.THREAD_VARS, '1')
+
+
 @pytest.mark.slow
 def test_the_local_clusters_workers_run_with_their_share_of_openmp_threads(executor):
     """The module's `local:2`-style cluster: one task thread and cores // 2 OpenMP/BLAS
