@@ -195,6 +195,7 @@ def run_search(spec, grid, results_path, jobs=1, progress=True, log=print, execu
     """
     limits.check_search(spec.k, spec.subset or limits.TRAIN_EXAMPLES,
                         math.prod(len(values) for values in grid.values()))
+    os.makedirs(os.path.dirname(os.path.abspath(results_path)), exist_ok=True)  # lock beside it
     with outputs.locked(results_path, 'search'):
         return _run_search(spec, grid, results_path, jobs, progress, log, executor)
 
@@ -205,7 +206,6 @@ def _run_search(spec, grid, results_path, jobs, progress, log, executor):
     tasks = [{'key': task_key(spec, config, fold), 'spec': asdict(spec),
               'config': config, 'fold': fold}
              for config in configurations(grid) for fold in range(spec.k)]
-    os.makedirs(os.path.dirname(os.path.abspath(results_path)), exist_ok=True)
     repair(results_path)
     done = read_results(results_path)
     todo = [t for t in tasks if t['key'] not in done]

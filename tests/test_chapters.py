@@ -142,6 +142,21 @@ def test_chapter_prints_the_librarys_epoch_lines(section, small_real_data, tmp_p
 
 
 @pytest.mark.slow
+def test_3_6_prints_the_check_of_each_step_before_training(small_real_data, tmp_path, capsys):
+    """The book's small examples (sums, softmax, the picked probabilities, cross-entropy,
+    accuracy), then the untrained model's accuracy, then the epoch lines."""
+    run_chapter('3.6', '--num-epochs', '1', '--out', str(tmp_path))
+    lines = capsys.readouterr().out.splitlines()
+    checks = ['column sums [[5. 7. 9.]]', 'row sums [[ 6.]', 'probabilities [[',
+              'row sums [1. 1.]', 'picked [0.7 0.3]', 'cross-entropy [0.35667497 1.2039728 ]',
+              'accuracy of the example 0.5', 'accuracy of the untrained model 0.', 'epoch 1, ']
+    where = [next((i for i, line in enumerate(lines) if line.startswith(check)), None)
+             for check in checks]
+    assert None not in where, [c for c, i in zip(checks, where) if i is None]
+    assert where == sorted(where)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize('section, argv, overrides', [
     ('3.7', ['--hybridize'], dict(hybridize=True)),
     ('3.9', ['--stable-loss', '--num-hiddens', '64'], dict(stable_loss=True, num_hiddens=64)),

@@ -5,17 +5,22 @@ connects its own client to it, as `d2lsoftmax ... --scheduler tcp://HOST:PORT`
 does. The worker-killing test runs last: the nanny restarts the worker after it.
 """
 import json
+import logging
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import asdict
 
 import pytest
 
 from conftest import DEAD_REPO, REAL_DATA_DIR
-from d2lsoftmax import cli, cluster, data, search
+from d2lsoftmax import cli, cluster, data, search, seeds
+from d2lsoftmax.experiment import Settings
 from d2lsoftmax.search import Spec
 
 distributed = pytest.importorskip('distributed')
@@ -30,15 +35,19 @@ KILL_GRID = search.make_grid('3.7', dict(lr=[0.05, 0.2], wd=[0.0], batch_size=[1
 TIMING = ('seconds', 'pid')  # the only fields that may differ between two runs of a fold
 
 
+def _offline_real_data_env(tmp_path_factory):
+    """Workers' environment: only the real data, an empty MXNET_HOME, no way online."""
+    if REAL_DATA_DIR is None:
+        pytest.skip('real Fashion-MNIST not found (see conftest.real_data)')
+    return {data.DATA_ENV: REAL_DATA_DIR, data.RELEASE_ENV: '', data.DEBIAN_ENV: data.DEBIAN_DIR,
+            'MXNET_HOME': str(tmp_path_factory.mktemp('worker-mxnet-home')),
+            'MXNET_GLUON_REPO': DEAD_REPO, data.ZALANDO_ENV: DEAD_REPO}
+
+
 @pytest.fixture(scope='module')
 def scheduler(tmp_path_factory):
     """The address of a local cluster of 2 workers that see only the real data, offline."""
-    if REAL_DATA_DIR is None:
-        pytest.skip('real Fashion-MNIST not found (see conftest.real_data)')
-    env = {data.DATA_ENV: REAL_DATA_DIR, data.RELEASE_ENV: '', data.DEBIAN_ENV: data.DEBIAN_DIR,
-           'MXNET_HOME': str(tmp_path_factory.mktemp('worker-mxnet-home')),
-           'MXNET_GLUON_REPO': DEAD_REPO, data.ZALANDO_ENV: DEAD_REPO}
-    with cluster.start_local(2, env) as local:
+    with cluster.start_local(2, _offline_real_data_env(tmp_path_factory)) as local:
         yield local.scheduler_address
 
 
@@ -116,6 +125,153 @@ def test_seed_sweep_on_the_cluster_equals_the_local_one(scheduler, capsys):
     assert sorted(line for line in there if line.startswith('seed ')) == seed_lines
     assert [l for l in there if not l.startswith('seed ')] == \
         [l for l in here if not l.startswith('seed ')]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_a_search_on_the_cluster_resumes_from_the_results_file(executor, local_folds, tmp_path):
+    """Folds already in the results file (here: two run in this process) are not run again."""
+    path = str(tmp_path / 'r.jsonl')
+    kept = list(local_folds)[:2]
+    for key in kept:
+        search.append_result(path, local_folds[key])
+    logged = []
+    folds = search.run_search(SPEC, GRID, path, progress=False, log=logged.append,
+                              executor=executor)
+    _same_folds(folds, local_folds)
+    assert logged[0].startswith(f'{len(local_folds)} folds') and '2 already in' in logged[0]
+    assert [folds[key]['pid'] for key in kept] == [os.getpid()] * 2  # kept, not rerun
+    assert sorted(r['key'] for r in _lines(path)) == sorted(local_folds)  # the rest, once each
+
+
+def _comparable(out, folder):
+    """A search's printed lines without what may differ: the folder, the table's seconds
+    column, and where the folds ran."""
+    lines = []
+    for line in out.replace(str(folder), 'OUT').splitlines():
+        if ' folds (' in line:
+            line = line.split(' to run')[0]
+        elif re.match(r'\s+\d+\s', line):  # a table row: rank, settings, ..., seconds
+            line = line.rsplit(None, 1)[0]
+        lines.append(line)
+    return lines
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_the_search_command_on_the_cluster_prints_the_local_table_and_retrains_here(
+        scheduler, tmp_path, monkeypatch, capsys):
+    """`search --scheduler`: the local command's lines but for the seconds column, a progress
+    bar; the best configuration is retrained, and the test set used, in this process."""
+    argv = ['search', '3.7', '--lr', '0.05,0.2', '--wd', '0', '--batch-size', '100',
+            '--num-epochs', '1', '--folds', '2', '--subset', '600']
+    assert cli.main(argv + ['--jobs', '1', '--no-progress', '--out', str(tmp_path / 'here')]) == 0
+    here = capsys.readouterr().out
+    retrained, retrain_best = [], search.retrain_best
+
+    def retrain_here(*args, **kwargs):
+        retrained.append(os.getpid())
+        return retrain_best(*args, **kwargs)
+    monkeypatch.setattr(search, 'retrain_best', retrain_here)
+    assert cli.main(argv + ['--scheduler', scheduler, '--out', str(tmp_path / 'there')]) == 0
+    there, err = capsys.readouterr()
+    assert _comparable(there, tmp_path / 'there') == _comparable(here, tmp_path / 'here')
+    assert 'on the Dask cluster at tcp://127.0.0.1:' in there and 'search: 100%' in err
+    assert retrained == [os.getpid()]
+    folds = _lines(tmp_path / 'there' / 'search_3.7.jsonl')
+    assert len(folds) == 4 and os.getpid() not in {r['pid'] for r in folds}
+
+
+def test_local_n_gives_each_worker_its_share_of_the_cores():
+    assert cluster.worker_env(2, cores=8) == dict.fromkeys(cluster.THREAD_VARS, '4')
+    assert cluster.worker_env(3, cores=2) == dict.fromkeys(cluster.THREAD_VARS, '1')
+
+
+def test_dask_workers_start_with_one_openmp_thread_by_default():
+    """What makes `dask worker --nworkers N --nthreads 1` one core per worker: distributed's
+    nanny sets these before it starts a worker process."""
+    import dask
+    environ = dask.config.get('distributed.nanny.pre-spawn-environ')
+    assert {name: str(environ.get(name)) for name in cluster.THREAD_VARS} == \
+        dict.fromkeys(cluster.THREAD_VARS, '1')
+
+
+@pytest.mark.slow
+def test_the_local_clusters_workers_run_with_their_share_of_openmp_threads(executor):
+    """The module's `local:2`-style cluster: one task thread and cores // 2 OpenMP/BLAS
+    threads in every worker's environment, set before the worker started."""
+    share = str(max(1, (os.cpu_count() or 1) // 2))
+    assert list(executor.client.nthreads().values()) == [1, 1]
+    found = executor.client.run(lambda: [os.environ.get(v) for v in cluster.THREAD_VARS])
+    assert list(found.values()) == [[share] * len(cluster.THREAD_VARS)] * 2
+
+
+@pytest.mark.slow
+def test_a_scheduler_without_workers_is_waited_for_then_one_line(monkeypatch):
+    """A worker that joins while the client waits is used; none at all: a ClusterError
+    that says how to start one. (The wait is cluster.WORKERS_TIMEOUT, 60 s; 30 s and 1 s
+    here, on a scheduler of this process.)"""
+    monkeypatch.setattr(cluster, 'WORKERS_TIMEOUT', 30)
+    with distributed.LocalCluster(n_workers=0, processes=False, protocol='tcp://',
+                                  host='127.0.0.1', dashboard_address=None,
+                                  silence_logs=logging.CRITICAL,
+                                  scheduler_kwargs={'dashboard_address': '127.0.0.1:0'}) as local:
+        address = local.scheduler_address
+        threading.Timer(0.5, local.scale, [1]).start()  # a worker arrives after the client
+        with cluster.connect(address) as connected:
+            assert list(connected.imap(abs, [-1, -2])) in ([1, 2], [2, 1])
+        local.scale(0)
+        monkeypatch.setattr(cluster, 'WORKERS_TIMEOUT', 1)
+        deadline = time.time() + 30
+        while local.scheduler_info['workers'] and time.time() < deadline:
+            time.sleep(0.05)
+        with pytest.raises(cluster.ClusterError) as caught:
+            with cluster.connect(address):
+                pass
+    assert str(caught.value) == (f'the Dask scheduler at {address} has no workers after 1 s; '
+                                 f'start some: dask worker {address} --nworkers N --nthreads 1')
+
+
+# ------------------------------------------------------------------ threads
+
+WORKER_THREADS = 4
+
+
+@pytest.fixture
+def threaded_scheduler(tmp_path_factory):
+    """The address of a cluster of 1 worker process with WORKER_THREADS threads, as
+    `dask worker --nthreads 4` starts it (loopback, offline, one OpenMP thread)."""
+    env = {**_offline_real_data_env(tmp_path_factory), **cluster.worker_env(1, 1)}
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=WORKER_THREADS,
+                                  processes=True, host='127.0.0.1', dashboard_address=None,
+                                  silence_logs=logging.CRITICAL, env=env) as local:
+        yield local.scheduler_address
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_a_worker_with_several_threads_trains_one_task_at_a_time(threaded_scheduler):
+    """WORKER_THREADS seed runs handed to one worker at once give the serial results, and
+    their trainings never overlap in time: the runs seed process-wide RNGs."""
+    run_seeds = list(range(WORKER_THREADS))
+    serial = seeds.run_seeds('3.7', run_seeds, num_epochs=1)
+
+    def timed(task):  # in the worker, inside cluster.run_one: when it trained, where
+        start = time.monotonic()
+        result = seeds.train_seed(task)
+        return result, (start, time.monotonic(), os.getpid(), threading.get_ident())
+
+    tasks = [('3.7', seed, asdict(Settings()), {'num_epochs': 1}, data.locate().release)
+             for seed in run_seeds]
+    with cluster.connect(threaded_scheduler) as executor:
+        assert list(executor.client.nthreads().values()) == [WORKER_THREADS]
+        done = list(executor.imap(timed, tasks))
+    assert dict(result for result, _ in done) == serial  # every epoch record of every seed
+    spans = sorted(span for _, span in done)
+    assert len({pid for *_, pid, _ in spans}) == 1 and spans[0][2] != os.getpid()
+    assert len({thread for *_, thread in spans}) > 1  # the worker ran them on several threads
+    for (_, end, *_), (next_start, *_) in zip(spans, spans[1:]):
+        assert end <= next_start, f'two trainings overlapped in one worker: {spans}'
 
 
 # ------------------------------------------------------------------ faults

@@ -263,6 +263,8 @@ def test_found_data_is_loaded(places, fake_data):
     assert list(y.asnumpy()) == list(written['test'][1][:4])
     assert [len(it) for it in (train_iter, test_iter)] == [2, 2]
     assert train_iter.release == test_iter.release == CURRENT
+    location = data.locate(download=False)  # what a load uses, without loading
+    assert (location.release, location.directory) == (CURRENT, str(places['debian']))
 
 
 def _assert_lists_places_and_fixes(message, places, folders=('root', 'cache', 'debian')):

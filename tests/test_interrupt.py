@@ -16,8 +16,10 @@ import time
 
 import pytest
 
-from d2lsoftmax import checkpoint, interrupt, models
+from d2lsoftmax import checkpoint, interrupt, models, sections
 from d2lsoftmax.sections import chapter_args
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 PROMPT_S = 10  # an interrupted command must be gone this soon after SIGINT
 SEARCH = ['search', '3.7', '--lr', '0.05,0.1', '--wd', '0,0.001', '--batch-size', '50',
@@ -25,11 +27,12 @@ SEARCH = ['search', '3.7', '--lr', '0.05,0.1', '--wd', '0,0.001', '--batch-size'
 
 
 class Command:
-    """`python -m d2lsoftmax.cli ARGS` in a subprocess, its stdout read line by line."""
+    """`python -m d2lsoftmax.cli ARGS` (or `python PROGRAM ARGS`) in a subprocess, its
+    stdout read line by line."""
 
-    def __init__(self, args, cwd):
+    def __init__(self, args, cwd, program=('-m', 'd2lsoftmax.cli')):
         env = {**os.environ, 'MPLBACKEND': 'Agg', 'PYTHONUNBUFFERED': '1'}
-        self.process = subprocess.Popen([sys.executable, '-m', 'd2lsoftmax.cli', *args],
+        self.process = subprocess.Popen([sys.executable, *program, *args],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         text=True, cwd=cwd, env=env)
         self.lines, self.err = [], []
@@ -185,6 +188,19 @@ def test_ctrl_c_during_a_run(when, tmp_path):
     _assert_one_line(code, err, took, 'd2lsoftmax run 3.')
     assert not [line for line in command.lines if line.startswith('epoch 5,')]
     _no_leftovers(tmp_path, os.environ['MXNET_HOME'])
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_ctrl_c_during_a_chapter_script_run_directly(tmp_path):
+    """`python chapters/ch3_7_softmax_concise.py`, interrupted after its first epoch."""
+    script = os.path.join(REPO, 'chapters', sections.chapter('3.7').script + '.py')
+    command = Command(['--out', str(tmp_path / 'out')], tmp_path, program=(script,))
+    assert command.wait_for(lambda line: line.startswith('epoch 1,'))
+    code, err, took = command.interrupt()
+    _assert_one_line(code, err, took, 'run 3.7')
+    assert not [line for line in command.lines if line.startswith('epoch 5,')]
+    _no_leftovers(tmp_path)
 
 
 @pytest.mark.slow

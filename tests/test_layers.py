@@ -172,6 +172,35 @@ def test_the_checks_catch_an_upward_import_and_a_cycle():
     assert cycles(graph) == [['cli', 'runs']]
 
 
+# ------------------------------------------------------------- third parties
+
+def top_level_imports(path):
+    """(line, top-level name) of every absolute import in the file at `path`, in order."""
+    found = []
+    for node in ast.walk(ast.parse(open(path, encoding='utf-8').read())):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name.split('.')[0]) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            found.append((node.lineno, node.module.split('.')[0]))
+    return sorted(found)
+
+
+def test_only_plotting_imports_matplotlib():
+    """Every figure is drawn by plotting; other modules and the chapters call it."""
+    assert [module for module, path in module_files().items()
+            if 'matplotlib' in {name for _, name in top_level_imports(path)}] == ['plotting']
+
+
+def test_every_chapter_imports_d2lsoftmax_before_mxnet():
+    """As the book imports d2lzh first: d2lsoftmax picks OpenBLAS's kernels before MXNet
+    loads them (blas.py)."""
+    for module, path in module_files().items():
+        if module.startswith('chapters.'):
+            names = [name for _, name in top_level_imports(path)]
+            assert PACKAGE in names, module
+            assert 'mxnet' not in names[:names.index(PACKAGE)], module
+
+
 # ------------------------------------------------- no MXNet where none is needed
 
 @pytest.mark.parametrize('argv', [['list'], ['--help'], ['notebook', '--help']],

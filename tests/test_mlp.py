@@ -127,10 +127,19 @@ def test_chapter_options_are_on_the_command_line(section, option, capsys):
     assert option in capsys.readouterr().out
 
 
-@pytest.mark.parametrize('section, lr', [('3.9', 0.5), ('3.10', 0.5)])
+@pytest.mark.parametrize('section, lr', [('3.6', 0.1), ('3.7', 0.1), ('3.9', 0.5), ('3.10', 0.5),
+                                         ('3.13', 0.5), ('3.13-concise', 0.5)])
 def test_training_chapters_have_the_books_settings(section, lr):
     assert sections.chapter(section).defaults == dict(num_epochs=5, lr=lr, batch_size=256)
     assert section in sections.training_sections()
+
+
+@pytest.mark.parametrize('section', ['3.9', '3.10', '3.13', '3.13-concise'])
+def test_the_mlps_have_the_books_hidden_layers_and_drop_probabilities(section):
+    args = sections.chapter_args(section)
+    assert args.num_hiddens == 256
+    if section.startswith('3.13'):
+        assert (args.drop_prob1, args.drop_prob2) == (0.2, 0.5)
 
 
 def test_numerical_stability_chapter_runs(tmp_path, capsys, real_data):

@@ -116,6 +116,18 @@ def test_outside_a_kernel_the_command_line_wins_even_with_ipykernel_imported(mon
     assert script['args'].num_epochs == 2
 
 
+def test_in_a_kernel_the_options_come_from_the_environment_or_are_the_books(monkeypatch):
+    """In Jupyter: $D2LSOFTMAX_ARGS, never the kernel's own sys.argv; unset, the book's."""
+    monkeypatch.setattr(cli, 'in_notebook', lambda: True)
+    monkeypatch.setattr(sys, 'argv', ['ipykernel_launcher.py', '-f', 'kernel-1.json'])
+    monkeypatch.delenv(cli.NOTEBOOK_ARGS_ENV, raising=False)
+    args = cli.parse_chapter_args(cli.chapter_options_parser('3.6'))
+    assert (args.num_epochs, args.lr, args.batch_size) == (5, 0.1, 256)
+    monkeypatch.setenv(cli.NOTEBOOK_ARGS_ENV, '--num-epochs 1 --lr 0.2')
+    args = cli.parse_chapter_args(cli.chapter_options_parser('3.6'))
+    assert (args.num_epochs, args.lr, args.batch_size) == (1, 0.2, 256)
+
+
 def test_generated_notebooks_are_ignored_by_git():
     with open(os.path.join(REPO, '.gitignore')) as f:
         assert 'notebooks/' in f.read().split()

@@ -198,6 +198,17 @@ def test_missing_folders_are_created(tmp_path, capsys):
     assert sorted(os.listdir(params.parent)) == ['m.params', 'm.params.json']
 
 
+@pytest.mark.usefixtures('real_data')
+def test_a_search_creates_its_missing_out_folder(tmp_path, monkeypatch, capsys):
+    """`search` in a fresh folder: out/ (its results file and lock) and the figures are made."""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(['search', '3.7', '--lr', '0.1', '--wd', '0', '--batch-size', '100',
+                     '--num-epochs', '1', '--folds', '2', '--subset', '400',
+                     '--no-progress']) == 0
+    assert sorted(os.listdir(tmp_path / 'out')) == [
+        'search_3.7.jsonl', 'search_3.7_best.png', 'search_3.7_cv.png']
+
+
 # ------------------------------------------------------------------ the lock
 
 def test_a_second_writer_of_one_results_file_is_refused(tmp_path):

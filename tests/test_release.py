@@ -107,6 +107,16 @@ def test_a_file_of_neither_release_says_which_were_tried(tmp_path, write_idx):
     assert f'{CURRENT} by content SHA-256' in message
 
 
+def test_the_second_release_labels_most_positions_otherwise(book_labels, current_labels):
+    """2017-08-31 reshuffled everything: its labels differ from 2017-08-26's at 54,046 of
+    60,000 training and 8,962 of 10,000 test positions."""
+    for base, n, differ in ((TRAIN_LABELS, 60000, 54046), (TEST_LABELS, 10000, 8962)):
+        book = data.read_idx(os.path.join(book_labels, base + '.gz'))
+        current = data.read_idx(data._file_in(current_labels, base))
+        assert len(book) == len(current) == n
+        assert int((book != current).sum()) == differ
+
+
 def test_the_two_releases_share_no_digest():
     """No file of one release could pass as the other's."""
     values = {r: {v for table in releases.DIGESTS[r].values() for v in table.values()}

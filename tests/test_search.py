@@ -104,6 +104,14 @@ def test_resume_skips_folds_already_in_the_file(tmp_path):
 
 
 @pytest.mark.usefixtures('real_data')
+def test_a_progress_bar_counts_the_folds_on_stderr(tmp_path, capsys):
+    spec, grid = Spec('3.7', k=2, subset=400), search.make_grid('3.7', dict(TINY, num_epochs=[1]))
+    search.run_search(spec, grid, str(tmp_path / 'r.jsonl'), log=lambda *a: None)
+    out, err = capsys.readouterr()
+    assert out == '' and 'search: 100%' in err and '4/4 ' in err and 'val_acc=' in err
+
+
+@pytest.mark.usefixtures('real_data')
 def test_a_different_search_does_not_reuse_results(tmp_path):
     path = str(tmp_path / 'r.jsonl')
     grid = search.make_grid('3.7', dict(lr=[0.1], wd=[0.0], batch_size=[100], num_epochs=[1]))

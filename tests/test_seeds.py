@@ -101,6 +101,26 @@ def test_report_skips_the_book_without_the_file_or_with_other_settings(tmp_path,
     assert 'lr=0.3 (book: 0.1)' in text
 
 
+def test_the_book_is_placed_only_among_seeds_run_on_its_release(monkeypatch):
+    """Without $D2LSOFTMAX_BOOK_LOGS: seeds on the book's release are compared with the
+    shipped figures; on the other release the comparison is skipped, saying why, and the
+    spread this package measured there is given instead."""
+    from d2lsoftmax import book_figures
+    from d2lsoftmax.releases import BOOK, CURRENT
+    monkeypatch.delenv(seeds.BOOK_LOGS_ENV, raising=False)
+    finals = _runs([0.80, 0.81, 0.82, 0.83], epoch=5)
+    monkeypatch.setattr(seeds, 'run_release', lambda: BOOK)
+    text = '\n'.join(seeds.report('3.6', finals))
+    assert 'the book after epoch 5' in text and 'comparison skipped' not in text
+    monkeypatch.setattr(seeds, 'run_release', lambda: CURRENT)
+    text = '\n'.join(seeds.report('3.6', finals))
+    assert 'the book after epoch' not in text
+    assert f'book comparison skipped: the book ran on Fashion-MNIST {BOOK}' in text
+    spread = book_figures.measured('3.6', CURRENT)
+    assert f'measured on {CURRENT} over {spread.seeds} seeds' in text
+    assert f'test acc {spread.test_acc[0]:.4f} ± {spread.test_acc[1]:.4f}' in text
+
+
 @pytest.mark.slow
 @pytest.mark.usefixtures('real_data')
 def test_run_with_seeds_prints_each_seed_then_the_statistics(capsys):
