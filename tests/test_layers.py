@@ -21,7 +21,7 @@ LAYERS = [  # bottom to top
                 'optimizers', 'schedules'}),
     ('training', {'training'}),
     ('experiments', {'runs', 'experiment', 'seeds', 'search', 'checkpoint', 'evaluation',
-                     'parallel', 'book', 'cluster'}),
+                     'parallel', 'book', 'cluster', 'verify'}),
     ('command line', {'cli', 'notebooks', 'chapters'}),
 ]
 # limits, outputs, interrupt and blas import nothing of the package; numerics only blas
@@ -175,8 +175,9 @@ def test_the_checks_catch_an_upward_import_and_a_cycle():
 
 # ------------------------------------------------- no MXNet where none is needed
 
-@pytest.mark.parametrize('argv', [['list'], ['--help'], ['notebook', '--help']],
-                         ids=['list', 'help', 'notebook-help'])
+@pytest.mark.parametrize('argv', [['list'], ['--help'], ['notebook', '--help'],
+                                  ['verify', '--help']],
+                         ids=['list', 'help', 'notebook-help', 'verify-help'])
 def test_commands_that_need_no_model_do_not_import_mxnet(argv):
     program = ('import sys, time\nstart = time.perf_counter()\nfrom d2lsoftmax import cli\n'
                'try:\n    cli.main(sys.argv[1:])\nexcept SystemExit:\n    pass\n'
