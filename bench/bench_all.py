@@ -1,6 +1,6 @@
 """Benchmark: the speed targets of the package in one table, each as a ratio to its yardstick.
 
-    python bench/bench_all.py [--repeat 5] [--skip-book] [--only timing|gemm|rss|book]
+    python bench/bench_all.py [--repeat 5] [--skip-book] [--only timing|gemm|rss|book|verify]
 
 Rows (targets in brackets; nothing here asserts, the table only reports):
   run 3.6        `d2lsoftmax run 3.6` end to end / `python -c "import mxnet"`     [<= 1.6]
@@ -11,6 +11,8 @@ Rows (targets in brackets; nothing here asserts, the table only reports):
   RSS 3.x        peak RSS of the chapter's run / the book pipeline's main process
                  training the same chapter                                        [<= 1.0]
   book / ours    bench_train.py's median time of the book's pipeline / ours        [>= 12 for 3.6, 3.7]
+  verify         `d2lsoftmax verify` (every training chapter, its default 2 epochs)
+                 / `import mxnet`, timed once each                                  [reported]
 Commands are timed alternately with `import mxnet`, --repeat times, medians compared,
 so a slow spell of this machine hits both sides.
 """
@@ -198,7 +200,15 @@ def book_rows():
     return rows
 
 
-PARTS = {'timing': timing_rows, 'gemm': gemm_rows, 'rss': rss_rows, 'book': book_rows}
+def verify_rows():
+    """`d2lsoftmax verify` with its defaults (about a minute: timed once) / `import mxnet`."""
+    t = alternate({'mxnet': [sys.executable, '-c', 'import mxnet'], 'verify': [BIN, 'verify']}, 1)
+    return [('verify, all chapters, 2 epochs', t['verify'], t['mxnet'], t['verify'] / t['mxnet'],
+             '(report)')]
+
+
+PARTS = {'timing': timing_rows, 'gemm': gemm_rows, 'rss': rss_rows, 'book': book_rows,
+         'verify': verify_rows}
 
 
 def main():

@@ -30,7 +30,6 @@ import hashlib
 import json
 import os
 import struct
-import tempfile
 
 import numpy as np
 from mxnet import nd
@@ -91,18 +90,7 @@ def _expected_shapes(net, how):
 
 # --------------------------------------------------------------------- saving
 
-def _atomic_write(path, write):
-    """Call write(tmp_path) on a temporary file beside `path`, then rename it onto `path`."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + '.', suffix='.tmp', dir=directory)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+_atomic_write = outputs.write_atomically  # temp file beside the target, then rename
 
 
 def _write_npz(tmp, arrays):

@@ -274,7 +274,8 @@ def _main(argv):
         prog=PROG, description='Chapters of Dive into Deep Learning (MXNet) on Fashion-MNIST.',
         epilog='Every command takes --release 2017-08-26|2017-08-31 (the Fashion-MNIST '
         'release to load; default: the first found, else the book\'s is downloaded).')
-    sub = parser.add_subparsers(dest='command', metavar='{list,run,search,evaluate,notebook}')
+    sub = parser.add_subparsers(dest='command',
+                                metavar='{list,run,search,evaluate,notebook,verify}')
     sub.add_parser('list', help='show the chapters')
     run = sub.add_parser('run', help='run one chapter: d2lsoftmax run SECTION [options]',
                          add_help=False)
@@ -282,9 +283,10 @@ def _main(argv):
     search_parser(sub)
     evaluate_parser(sub)
     notebook_parser(sub)
+    verify_parser(sub)
     args, rest = parser.parse_known_args(argv)
     if args.command is None:
-        parser.error('choose a command: list, run, search, evaluate or notebook')
+        parser.error('choose a command: list, run, search, evaluate, notebook or verify')
     if rest and args.command != 'run':
         parser.error(f'unrecognized arguments: {" ".join(rest)}')
     if args.command == 'search':
@@ -293,6 +295,8 @@ def _main(argv):
         return user_errors(evaluate_command, args)
     if args.command == 'notebook':
         return user_errors(notebook_command, args)
+    if args.command == 'verify':
+        return user_errors(verify_command, args)
     known = chapters()
     if args.command == 'list':
         for section, (name, title) in known.items():
@@ -562,6 +566,92 @@ def notebook_command(args):
     for path in write_notebooks(args.section, args.out):
         print('wrote', path)
     return 0
+
+
+VERIFY_EPOCHS = 2  # `verify`'s default: the first 2 of 5 epochs, about a minute for all
+
+
+def verify_parser(sub):
+    """The `verify` subcommand's options."""
+    p = sub.add_parser(
+        'verify', help='does this machine reproduce the reference epoch logs?',
+        description='Rerun training chapters under seed 0 with the book\'s settings and compare '
+        'their epoch lines with the reference logs shipped in the package: exact (this '
+        'numerics fingerprint is recorded and every character matches), within the band (not '
+        'recorded; every number in the recorded range plus margin) or outside. Exit status 0 '
+        'when nothing is outside, 1 otherwise.')
+    p.add_argument('sections', nargs='*', metavar='SECTION',
+                   help='training chapters to verify (default: all of them)')
+    p.add_argument('--epochs', type=_positive(int), default=None, metavar='K',
+                   help=f'compare the first K of the five epochs (default {VERIFY_EPOCHS}; '
+                   '5 with --record)')
+    p.add_argument('--json', default=None, metavar='FILE',
+                   help='also write the report as JSON to FILE (-: JSON on stdout, the text '
+                   'on stderr)')
+    p.add_argument('--record', action='store_true',
+                   help="also print this machine's blocks in the reference files' format "
+                   '(five epochs), to add an unrecorded fingerprint')
+    return p
+
+
+def verify_options(args):
+    """(sections, epochs) of `verify`'s arguments; limits.UsageError (exit 2) when bad."""
+    from .limits import UsageError
+    from .reference import EPOCHS, check_epochs
+    chosen = list(dict.fromkeys(args.sections or sections.training_sections()))
+    try:
+        for section in chosen:
+            sections.training_chapter(section)
+    except ValueError as e:
+        raise UsageError(f'{e} (see `{PROG} list`)') from None
+    try:
+        epochs = check_epochs(args.epochs or (EPOCHS if args.record else VERIFY_EPOCHS))
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if args.record and epochs != EPOCHS:
+        raise UsageError(f'--record prints blocks of all {EPOCHS} epochs, as the reference '
+                         'files hold them: drop --epochs')
+    return chosen, epochs
+
+
+def verify_command(args):
+    """`verify [SECTION ...]`: the fingerprint, each chapter's verdict; 1 if any is outside."""
+    chosen, epochs = verify_options(args)
+    from . import data, interrupt, outputs, reference
+    if args.json not in (None, '-'):
+        outputs.check_file(args.json, '--json')
+    release = reference.check_release(data.chosen_release())
+    location = data.locate(release=release)  # missing data: one line, before any training
+    from . import verify
+    text = sys.stderr if args.json == '-' else sys.stdout
+    found = verify.machine(release)
+    print('\n'.join(verify.header_lines(found, location, epochs, chosen)), file=text, flush=True)
+
+    def show(result):
+        print('\n' + '\n'.join(verify.result_lines(result, epochs, release)), file=text,
+              flush=True)
+    with interrupt.note(f'{PROG} verify', 'nothing was written', 'run it again to verify'):
+        results = verify.verify(chosen, epochs, release, verify.key(found), on_result=show)
+    print('\n' + verify.summary_line(results), file=text)
+    if args.record:
+        print('\n'.join(verify.record_lines(found, release, results)), file=text)
+    if args.json is not None:
+        _write_json(args.json, verify.dumps(verify.as_json(found, release, epochs, results)), text)
+    return verify.exit_status(results)
+
+
+def _write_json(path, report, text):
+    """`report` to stdout for '-', else to file `path` atomically, said on stream `text`."""
+    if path == '-':
+        sys.stdout.write(report)
+        return
+
+    def write(tmp):
+        with open(tmp, 'w', encoding='utf-8') as f:
+            f.write(report)
+    from .outputs import write_atomically
+    write_atomically(path, write)
+    print(f'wrote {path}', file=text)
 
 
 if __name__ == '__main__':

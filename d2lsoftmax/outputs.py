@@ -110,6 +110,21 @@ def check_outputs(folders=(), files=(), appends=()):
         check_file(path, option, append=True)
 
 
+def write_atomically(path, write):
+    """Call write(tmp_path) on a temporary file beside `path`, then rename it onto `path`:
+    an interrupted or failed write leaves the old file (or none), never half a file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + '.', suffix='.tmp', dir=directory)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
 def _nearest_existing(path):
     """`path` itself if it exists, else its nearest ancestor that does."""
     while not os.path.lexists(path):

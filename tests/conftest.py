@@ -243,7 +243,7 @@ def small_real_data(_small_real_files, digests, monkeypatch):
 # pytest-xdist worker per chapter (--dist loadgroup in setup.cfg): that worker trains it
 # once while the others run other tests, instead of waiting for it behind a lock.
 SEED0_MODULES = {'test_bands', 'test_golden', 'test_parity', 'test_chapters', 'test_notebooks',
-                 'test_book_dropin'}
+                 'test_book_dropin', 'test_verify'}
 
 
 def pytest_collection_modifyitems(config, items):

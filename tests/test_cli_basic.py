@@ -85,7 +85,7 @@ def test_chapter_script_runs_directly(real_data, tmp_path):
     (['run', '3.5', '--batch-size', '0'], 'must be positive, got 0'),
     (['run', '3.5', '--batch-size', 'abc'], "expected a positive number, got 'abc'"),
     (['run', '3.5', '--no-such-flag'], 'unrecognized arguments: --no-such-flag'),
-    ([], 'choose a command: list, run, search, evaluate or notebook'),
+    ([], 'choose a command: list, run, search, evaluate, notebook or verify'),
     (['frobnicate'], "invalid choice: 'frobnicate'"),
 ])
 def test_bad_arguments(capsys, argv, needle):
@@ -106,7 +106,7 @@ def test_no_command_exit_status_as_a_program():
     result = _run('-m', 'd2lsoftmax.cli', headless=False)
     assert result.returncode == 2
     assert result.stderr == ('d2lsoftmax: error: choose a command: list, run, search, '
-                             'evaluate or notebook (see d2lsoftmax --help)\n')
+                             'evaluate, notebook or verify (see d2lsoftmax --help)\n')
 
 
 def test_missing_data_is_one_message_and_exit_1(capsys, tmp_path, monkeypatch):

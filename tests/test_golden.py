@@ -1,60 +1,17 @@
-"""Golden epoch logs: every training chapter, rerun under seed 0, reproduces tests/golden/.
+"""Golden epoch logs: every training chapter, rerun under seed 0, reproduces the reference.
 
+The reference ships in the package (d2lsoftmax/golden/, read by d2lsoftmax.reference).
 Where this machine's numerics fingerprint has a block in the golden file, the five
 lines must be identical, character for character. Elsewhere they must lie in the
-band the recorded fingerprints span, widened by the margins measured in
-tests/golden/README.md. The band is also checked without this machine's own
-block, which is what a machine with unseen numerics faces.
+band the recorded fingerprints span, widened by the margins (reference.MARGIN)
+measured in tests/golden/README.md. The band is also checked without this machine's
+own block, which is what a machine with unseen numerics faces.
 """
-import os
-import re
-import sys
-
 import pytest
 
 from chapter_runs import seed0_lines
-from d2lsoftmax import data, sections
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'golden'))
-import numerics  # noqa: E402
-from regenerate import golden_path, read_blocks  # noqa: E402
-
-LINE = re.compile(r'epoch (\d+), loss ([\d.]+), train acc ([\d.]+), test acc ([\d.]+)$')
-COLUMNS = ('loss', 'train_acc', 'test_acc')
-# How far outside the recorded fingerprints' range a line may fall, per chapter:
-# twice the largest leave-one-out excess over the 10 fingerprints recorded here
-# (`python tests/golden/regenerate.py --spread`; tests/golden/README.md), rounded up,
-# and at least two printed digits. Softmax regression gave identical lines under all
-# 10; the MLPs at lr 0.5 amplify last-bit differences, dropout most.
-QUANTA = dict(loss=0.0002, train_acc=0.002, test_acc=0.002)
-MARGIN = {
-    '3.6': QUANTA, '3.7': QUANTA,
-    '3.9': dict(loss=0.005, train_acc=0.002, test_acc=0.014),
-    '3.10': dict(loss=0.017, train_acc=0.006, test_acc=0.020),
-    '3.13': dict(loss=0.045, train_acc=0.010, test_acc=0.028),
-    '3.13-concise': dict(loss=0.057, train_acc=0.022, test_acc=0.014),
-}
-
-
-def parse(lines):
-    """[(epoch, loss, train_acc, test_acc)] of epoch lines in the book's format."""
-    rows = [LINE.match(line) for line in lines]
-    assert all(rows), f'a line is not in the book\'s epoch format: {lines}'
-    return [(int(m[1]), float(m[2]), float(m[3]), float(m[4])) for m in rows]
-
-
-def band_problems(ours, blocks, margin):
-    """Lines saying where `ours` leaves the band of `blocks` (empty: inside it)."""
-    ours, others = parse(ours), [parse(lines) for lines in blocks.values()]
-    problems = []
-    for i, row in enumerate(ours):
-        for j, column in enumerate(COLUMNS, start=1):
-            values = [other[i][j] for other in others]
-            low, high = min(values) - margin[column], max(values) + margin[column]
-            if not low <= row[j] <= high:
-                problems.append(f'epoch {row[0]} {column} {row[j]} outside '
-                                f'[{low:.4f}, {high:.4f}]')
-    return problems
+from d2lsoftmax import data, numerics, sections
+from d2lsoftmax.reference import MARGIN, band_problems, golden_path, parse, read_blocks
 
 
 @pytest.fixture
@@ -65,6 +22,12 @@ def release(real_data):
 def test_every_training_chapter_has_a_golden_log():
     for section in sections.training_sections():
         assert read_blocks(golden_path('2017-08-31', section)), section
+
+
+def test_every_training_chapter_has_its_margins():
+    assert sorted(MARGIN) == sorted(sections.training_sections())
+    for margin in MARGIN.values():
+        assert set(margin) == {'loss', 'train_acc', 'test_acc'}
 
 
 def test_golden_blocks_are_five_epochs_of_distinct_fingerprints():

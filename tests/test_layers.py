@@ -16,15 +16,16 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = 'd2lsoftmax'
 LAYERS = [  # bottom to top
-    ('data', {'data', 'releases', 'book_figures'}),
+    ('data', {'data', 'releases', 'book_figures', 'reference'}),
     ('models', {'scratch', 'concise', 'stable', 'linear', 'models', 'regularization',
                 'optimizers', 'schedules'}),
     ('training', {'training'}),
     ('experiments', {'runs', 'experiment', 'seeds', 'search', 'checkpoint', 'evaluation',
-                     'parallel', 'book', 'cluster'}),
+                     'parallel', 'book', 'cluster', 'verify'}),
     ('command line', {'cli', 'notebooks', 'chapters'}),
 ]
-LEAVES = {'plotting', 'sections', 'limits', 'outputs', 'interrupt', 'blas'}  # the last four: no imports
+# limits, outputs, interrupt and blas import nothing of the package; numerics only blas
+LEAVES = {'plotting', 'sections', 'limits', 'outputs', 'interrupt', 'blas', 'numerics'}
 LEAF_MAY_IMPORT = {'data'} | LEAVES  # layer names and leaf modules a leaf may import
 NOT_LAYERED = {'__init__'}  # the package's lazy names (importlib) and blas, a leaf, before MXNet
 
@@ -203,8 +204,9 @@ def test_every_chapter_imports_d2lsoftmax_before_mxnet():
 
 # ------------------------------------------------- no MXNet where none is needed
 
-@pytest.mark.parametrize('argv', [['list'], ['--help'], ['notebook', '--help']],
-                         ids=['list', 'help', 'notebook-help'])
+@pytest.mark.parametrize('argv', [['list'], ['--help'], ['notebook', '--help'],
+                                  ['verify', '--help']],
+                         ids=['list', 'help', 'notebook-help', 'verify-help'])
 def test_commands_that_need_no_model_do_not_import_mxnet(argv):
     program = ('import sys, time\nstart = time.perf_counter()\nfrom d2lsoftmax import cli\n'
                'try:\n    cli.main(sys.argv[1:])\nexcept SystemExit:\n    pass\n'

@@ -8,17 +8,12 @@ so what fails here fails there too. The parity and data tests catch the loop and
 pipeline bugs exactly as well; these show the golden logs do on their own.
 """
 import functools
-import os
-import sys
 
 import pytest
 
 from d2lsoftmax import data, models, runs, scratch
+from d2lsoftmax.reference import MARGIN, band_problems, blocks as reference_blocks
 from d2lsoftmax.training import EPOCH_LINE, TrainingDiverged
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'golden'))
-from regenerate import golden_path, read_blocks  # noqa: E402
-from test_golden import MARGIN, band_problems  # noqa: E402
 
 EPOCHS = 2
 
@@ -35,7 +30,7 @@ def lines(section, loader=data.load_data_fashion_mnist, **overrides):
 
 def caught(section, ours):
     """Where `ours` leaves the band of every recorded fingerprint of `section`."""
-    blocks = read_blocks(golden_path(data.locate().release, section))
+    blocks = reference_blocks(data.locate().release, section)
     if not blocks:
         pytest.skip('no golden logs for this release')
     if ours is None:
@@ -78,13 +73,18 @@ def test_the_unplanted_run_is_inside_the_band():
     assert caught('3.6', lines('3.6')) == []
 
 
-def test_loss_averaged_twice(monkeypatch):
-    build = models.BUILDERS['3.6']
+def plant_loss_averaged_twice(monkeypatch, section='3.6'):
+    """Make `section`'s loss the batch mean, which train_ch3 then sums: lr / batch size."""
+    build = models.BUILDERS[section]
 
     def averaged(args):
         net, loss, how = build(args)
         return net, lambda y_hat, y: loss(y_hat, y).mean(), how  # mean, then train_ch3 sums
-    monkeypatch.setitem(models.BUILDERS, '3.6', averaged)
+    monkeypatch.setitem(models.BUILDERS, section, averaged)
+
+
+def test_loss_averaged_twice(monkeypatch):
+    plant_loss_averaged_twice(monkeypatch)
     assert caught('3.6', lines('3.6'))
 
 

@@ -1,8 +1,9 @@
 """Rewrite the golden epoch logs: python tests/golden/regenerate.py [--matrix] [SECTION ...]
 
 Each training chapter is run with its defaults under seed 0, in a fresh process,
-and its five epoch lines are stored in tests/golden/RELEASE/SECTION.log as one
-block per numerics fingerprint (tests/golden/numerics.py). Without --matrix only
+and its five epoch lines are stored in d2lsoftmax/golden/RELEASE/SECTION.log (the
+package data d2lsoftmax.reference reads) as one block per numerics fingerprint
+(d2lsoftmax/numerics.py). Without --matrix only
 the block of this machine as it is configured now is written; with --matrix
 every oneDNN ISA cap this CPU supports and oneDNN switched off are run too, and
 the runs with 1 and 2 OpenMP threads are checked to repeat their block exactly.
@@ -15,15 +16,10 @@ import os
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import numerics  # noqa: E402
+from d2lsoftmax import numerics
+from d2lsoftmax.reference import format_block, golden_path, read_blocks
 
 SEED = 0
-
-
-def golden_path(release, section):
-    return os.path.join(HERE, release, f'{section}.log')
 
 
 def emit(sections):
@@ -115,21 +111,6 @@ def run_all(sections, envs, parallel=2):
     return results
 
 
-def read_blocks(path):
-    """{fingerprint line: [epoch lines]} of a golden file (empty if there is none)."""
-    blocks, current = {}, None
-    if not os.path.exists(path):
-        return blocks
-    with open(path) as f:
-        for line in f.read().splitlines():
-            if line.startswith('## '):
-                current = line[3:].strip()
-                blocks[current] = []
-            elif line and not line.startswith('#') and current is not None:
-                blocks[current].append(line)
-    return blocks
-
-
 def header(section, release):
     from d2lsoftmax.sections import chapter
     settings = ' '.join(f'{k}={v}' for k, v in chapter(section).defaults.items())
@@ -143,7 +124,7 @@ def write_blocks(path, section, release, blocks):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     lines = header(section, release)
     for fp in sorted(blocks):
-        lines += [f'## {fp}'] + blocks[fp]
+        lines.append(format_block(fp, blocks[fp]))
     with open(path + '.tmp', 'w') as f:
         f.write('\n'.join(lines) + '\n')
     os.replace(path + '.tmp', path)

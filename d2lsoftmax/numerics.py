@@ -4,10 +4,14 @@ MXNet 1.9.1 computes Dense layers with oneDNN, whose kernels are chosen by the
 CPU's instruction set (capped by DNNL_MAX_CPU_ISA, or bypassed by
 MXNET_MKLDNN_ENABLED=0), and nd.dot with its bundled OpenBLAS. Two runs with the
 same fingerprint print identical epoch lines (see tests/golden/README.md for the
-measurements); runs with different fingerprints drift within a measured band.
+measurements); runs with different fingerprints drift within a measured band. The
+golden logs (d2lsoftmax.reference) keep one block per fingerprint. A leaf: it needs
+only `blas` (MXNet is loaded by the two functions that read it).
 """
 import os
 import platform
+
+from .blas import cpu_flags, loaded_core
 
 # oneDNN 2.4's CPU instruction sets, lowest first, and the /proc/cpuinfo flags each needs.
 ISAS = [
@@ -20,12 +24,6 @@ ISAS = [
     ('AVX512_CORE_AMX', {'amx_tile', 'amx_bf16', 'amx_int8'}),
 ]
 ISA_NAMES = [name for name, _ in ISAS]
-
-
-def cpu_flags():
-    """The instruction-set flags of this CPU, from /proc/cpuinfo (empty off Linux)."""
-    from d2lsoftmax.blas import cpu_flags as read
-    return read()
 
 
 def supported_isas(flags=None):
@@ -54,9 +52,7 @@ def effective_isa(env=None, flags=None):
 
 def openblas_core():
     """The kernel family of MXNet's bundled OpenBLAS (what nd.dot runs), e.g. 'Haswell'."""
-    import d2lsoftmax  # noqa: F401  (first: it chooses OpenBLAS's kernels before MXNet loads)
-    import mxnet  # noqa: F401
-    from d2lsoftmax.blas import loaded_core
+    import mxnet  # noqa: F401  (after the package, which chose OpenBLAS's kernels)
     return loaded_core() or 'unknown'
 
 

@@ -1,0 +1,148 @@
+"""The reference epoch logs shipped with the package, and how closely a run must match them.
+
+`golden/RELEASE/SECTION.log` (package data) holds the five epoch lines every
+training chapter prints under seed 0 with the book's settings, once per numerics
+fingerprint (d2lsoftmax.numerics): a `## FINGERPRINT` line, then the lines.
+Where a run's fingerprint has a block, its lines must be identical; elsewhere every
+number must lie in the range the recorded blocks span, widened by the chapter's
+margin (MARGIN). The tests, tests/golden/regenerate.py and `d2lsoftmax verify` all
+read this one copy. Plain data and text, no MXNet.
+"""
+import os
+import re
+from collections import namedtuple
+
+FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'golden')
+EPOCHS = 5  # every block holds the book's five epochs
+LINE = re.compile(r'epoch (\d+), loss ([\d.]+), train acc ([\d.]+), test acc ([\d.]+)$')
+COLUMNS = ('loss', 'train_acc', 'test_acc')
+# How far outside the recorded fingerprints' range a line may fall, per chapter:
+# twice the largest leave-one-out excess over the first 10 fingerprints recorded
+# (`python tests/golden/regenerate.py --spread`; tests/golden/README.md), rounded up,
+# and at least two printed digits. Softmax regression gave identical lines under all
+# of them; the MLPs at lr 0.5 amplify last-bit differences, dropout most.
+QUANTA = dict(loss=0.0002, train_acc=0.002, test_acc=0.002)
+MARGIN = {
+    '3.6': QUANTA, '3.7': QUANTA,
+    '3.9': dict(loss=0.005, train_acc=0.002, test_acc=0.014),
+    '3.10': dict(loss=0.017, train_acc=0.006, test_acc=0.020),
+    '3.13': dict(loss=0.045, train_acc=0.010, test_acc=0.028),
+    '3.13-concise': dict(loss=0.057, train_acc=0.022, test_acc=0.014),
+}
+
+
+def golden_path(release, section):
+    """Where the reference blocks of `section` on `release` are (the file may not exist)."""
+    return os.path.join(FOLDER, release, f'{section}.log')
+
+
+def releases():
+    """The Fashion-MNIST releases with reference logs, sorted."""
+    return sorted(os.listdir(FOLDER)) if os.path.isdir(FOLDER) else []
+
+
+def check_release(release):
+    """The release to compare on: `release`, or the newest with reference logs when None;
+    ValueError when the package has none for it."""
+    known = releases()
+    if release is None and known:
+        return known[-1]
+    if release not in known:
+        raise ValueError(f'no reference epoch logs for Fashion-MNIST {release} ship with '
+                         f'd2lsoftmax (only for {", ".join(known) or "no release"}): use '
+                         f'--release {known[-1] if known else "..."}, whose files are found '
+                         'or downloaded')
+    return release
+
+
+def check_sections(release, chosen):
+    """`chosen` if every one has reference logs on `release`; else ValueError naming the files."""
+    missing = [golden_path(release, s) for s in chosen if not blocks(release, s)]
+    if missing:
+        raise ValueError(f'no reference epoch logs in {", ".join(missing)}: the package is '
+                         'incomplete; reinstall it')
+    return chosen
+
+
+def check_epochs(epochs):
+    """`epochs` if the reference has that many lines (1 to EPOCHS); else ValueError."""
+    if not 1 <= epochs <= EPOCHS:
+        raise ValueError(f'--epochs {epochs}: the reference holds epochs 1 to {EPOCHS}; '
+                         f'give 1 to {EPOCHS}')
+    return epochs
+
+
+def read_blocks(path):
+    """{fingerprint line: [epoch lines]} of a golden file (empty if there is none)."""
+    blocks, current = {}, None
+    if not os.path.exists(path):
+        return blocks
+    with open(path, encoding='utf-8') as f:
+        for line in f.read().splitlines():
+            if line.startswith('## '):
+                current = line[3:].strip()
+                blocks[current] = []
+            elif line and not line.startswith('#') and current is not None:
+                blocks[current].append(line)
+    return blocks
+
+
+def blocks(release, section):
+    """read_blocks of `section` on `release`: {fingerprint line: [epoch lines]}."""
+    return read_blocks(golden_path(release, section))
+
+
+def format_block(fingerprint, lines):
+    """The text of one block: the `## FINGERPRINT` line, then the epoch lines."""
+    return '\n'.join([f'## {fingerprint}', *lines])
+
+
+def parse(lines):
+    """[(epoch, loss, train_acc, test_acc)] of epoch lines; ValueError naming a line that is
+    not in the book's format."""
+    rows = []
+    for line in lines:
+        match = LINE.match(line)
+        if match is None:
+            raise ValueError(f'not an epoch line in the book\'s format: {line!r}')
+        rows.append((int(match[1]), float(match[2]), float(match[3]), float(match[4])))
+    return rows
+
+
+class Deviation(namedtuple('Deviation', 'epoch column value low high')):
+    """One number of a run outside [low, high] (a band, or low == high: a recorded value)."""
+
+    @property
+    def by(self):
+        """How far outside: positive above `high`, negative below `low`."""
+        return self.value - self.high if self.value > self.high else self.value - self.low
+
+    def what(self):
+        """'loss 0.6001 outside [0.5710, 0.5714] by +0.0287', or '... recorded 0.5712 (+0.0001)'."""
+        digits = 4 if self.column == 'loss' else 3  # as the epoch line prints it
+        name = f'{self.column.replace("_", " ")} {self.value:.{digits}f}'
+        if self.low == self.high:
+            return f'{name}, recorded {self.low:.{digits}f} ({self.by:+.4f})'
+        return f'{name} outside [{self.low:.4f}, {self.high:.4f}] by {self.by:+.4f}'
+
+    def __str__(self):
+        return f'epoch {self.epoch} {self.what()}'
+
+
+def band_deviations(ours, blocks, margin):
+    """The Deviations of epoch lines `ours` from the band of `blocks` (the range their
+    values span per epoch and column, widened by `margin`); empty: inside it."""
+    ours, others = parse(ours), [parse(lines) for lines in blocks.values()]
+    found = []
+    for i, row in enumerate(ours):
+        for j, column in enumerate(COLUMNS, start=1):
+            values = [other[i][j] for other in others]
+            low, high = min(values) - margin[column], max(values) + margin[column]
+            if not low <= row[j] <= high:
+                found.append(Deviation(row[0], column, row[j], round(low, 6), round(high, 6)))
+    return found
+
+
+def band_problems(ours, blocks, margin):
+    """Lines saying where `ours` leaves the band of `blocks` (empty: inside it)."""
+    return [str(d) for d in band_deviations(ours, blocks, margin)]
