@@ -8,11 +8,11 @@ import re
 import pytest
 
 import d2lsoftmax as d2l
-from d2lsoftmax import cli, experiment, training
+from d2lsoftmax import cli, experiment, reference, training
 from d2lsoftmax.data import FashionMNISTIter, load_arrays
 from d2lsoftmax.training import EpochRecord, TrainingDiverged
 
-GOLDEN = os.path.join(os.path.dirname(__file__), 'golden')
+GOLDEN = reference.FOLDER  # the golden logs, package data
 EPOCH = re.compile(r'epoch (\d+), loss ([\d.]+), train acc ([\d.]+), test acc ([\d.]+)')
 
 
