@@ -139,6 +139,8 @@ print('accuracy of the untrained model %.4f' % evaluate_accuracy(test_iter, net)
 # print the book's line: the mean training loss, the training accuracy and the
 # test accuracy. This is the loop the book saves as `d2l.train_ch3`; the
 # library's version gives the same lines and is reused by the later chapters.
+# One line more than the book's: `d2l.check_divergence` stops a run whose loss
+# became `nan` or ran away (too large a learning rate) with a message saying so.
 
 # %%
 def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
@@ -164,6 +166,7 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
             n += y.size
         test_acc = evaluate_accuracy(test_iter, net)
         record = d2l.EpochRecord(epoch, train_l_sum / n, train_acc_sum / n, test_acc)
+        d2l.check_divergence(record, lr)  # a nan or runaway loss stops here, saying what to try
         print('epoch %d, loss %.4f, train acc %.3f, test acc %.3f' % record)
         records.append(record)
     return records

@@ -23,6 +23,7 @@ _NAMES = {
     'data_iter': 'linear', 'linreg': 'linear', 'squared_loss': 'linear',
     # softmax regression and the training loop (3.6, 3.7, 3.9, 3.10, 3.13)
     'sgd': 'scratch', 'EpochRecord': 'training', 'TrainingDiverged': 'training',
+    'check_divergence': 'training',
     'evaluate_accuracy': 'training', 'predict_ch3': 'training', 'set_seed': 'training',
     'train_ch3': 'training',
     # figures

@@ -9,13 +9,15 @@ The two files are one unit; a save replaces the previous pair whole or not at al
 1. every path is checked first (outputs.check_file: FILE and FILE.json not folders,
    their folder writable), so a bad path fails before anything is written;
 2. the parameters are written in full to FILE.part and the record, which carries the
-   SHA-256 of those parameters, to FILE.json.part, both flushed to disk;
+   SHA-256 of those parameters, to FILE.json.part, both forced to disk (outputs.written);
 3. FILE.json.part is renamed onto FILE.json (the commit), then FILE.part onto FILE.
 
-A crash before the commit leaves the old pair as it was (and .part files that the
-next save of FILE removes). A crash between the two renames leaves the new record,
-the old FILE and the new parameters in FILE.part: the record's SHA-256 shows that FILE
-is not its file and that FILE.part is, and the next load or save finishes the rename.
+A failure before the commit (a full disk, an I/O error: one CheckpointError naming FILE
+and the reason) removes the .part files and leaves the old pair as it was; so does a
+crash, whose .part files the next save of FILE removes. A crash between the two renames
+leaves the new record, the old FILE and the new parameters in FILE.part: the record's
+SHA-256 shows that FILE is not its file and that FILE.part is, and the next load or save
+finishes the rename.
 So a load always gets the old pair or the new one, never a mix. Saves into one folder
 take turns (an flock on the folder), so two processes saving one FILE cannot mix
 their halves. Records without the SHA-256 (older saves) load as before.
@@ -26,7 +28,9 @@ out of range (limits.check), parameters of other names or shapes, and parameters
 holding nan or inf (a diverged training).
 """
 import contextlib
+import errno
 import hashlib
+import io
 import json
 import os
 import struct
@@ -90,12 +94,13 @@ def _expected_shapes(net, how):
 
 # --------------------------------------------------------------------- saving
 
-_atomic_write = outputs.write_atomically  # temp file beside the target, then rename
-
-
 def _write_npz(tmp, arrays):
-    with open(tmp, 'wb') as f:  # a file object: np.savez would append .npz to a name
-        np.savez(f, **arrays)
+    """Write `arrays` to `tmp` as .npz, composed in memory first: a zip archive cut short by a
+    full disk would complain again when it is collected ("Exception ignored in ...")."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    with open(tmp, 'wb') as f:
+        f.write(buffer.getbuffer())
 
 
 def check_path(path, model_kind):
@@ -137,14 +142,15 @@ def save(path, net, how, section, args, settings=None, release=None):
                              if isinstance(v, (bool, int, float, str))},
             'shapes': {n: list(p.shape) for n, p in params.items()},
             'settings': settings or {}, 'release': release or _release_now()}
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         with _folder_lock(path):
             _settle(path)  # what an earlier crashed save left: finish it or drop it
             _write_pair(path, meta, lambda part: _write_params(part, net, how, params))
-    except OSError as e:
-        raise CheckpointError(f'{path}: could not save the parameters ({e.strerror or e}); '
-                              'the previous file, if any, is unchanged.') from None
+    except (OSError, outputs.WriteError) as e:
+        reason = e.reason if isinstance(e, outputs.WriteError) else outputs.reason(e)
+        raise CheckpointError(f'{path}: could not save the parameters ({reason}); the '
+                              'previous file, if any, is unchanged.') from None
     return path
 
 
@@ -152,50 +158,47 @@ def _write_params(part, net, how, params):
     """Write the parameters to `part` in the model's format."""
     if kind(how) == 'scratch':
         _write_npz(part, {n: p.asnumpy() for n, p in params.items()})
-    else:
+        return
+    try:
         net.save_parameters(part)
+    except MXNetError:  # "FileStream.Write incomplete": MXNet's C++ stream does not say why
+        raise _incomplete(part, sum(p.size * np.dtype(p.dtype).itemsize
+                                    for p in params.values())) from None
+
+
+def _incomplete(part, size):
+    """The OSError of a parameter file MXNet could not write whole: no space where its folder
+    has less room than the `size` bytes of parameters, else an I/O error."""
+    try:
+        stats = os.statvfs(os.path.dirname(os.path.abspath(part)))
+        full = stats.f_bavail * stats.f_frsize < size
+    except OSError:
+        full = False
+    code = errno.ENOSPC if full else errno.EIO
+    return OSError(code, os.strerror(code), part)
 
 
 def _write_pair(path, meta, write_params):
-    """Steps 2 and 3 of a save: both halves to .part files, then the two renames."""
-    part, meta_part = path + PART, meta_path(path) + PART
-    committed = False
+    """Steps 2 and 3 of a save: both halves to .part files, then the two renames.
+
+    A failure before the commit drops both .part files; one between the renames finishes
+    the second (`_settle` tells the two apart by the record's SHA-256).
+    """
+    part = path + PART
     try:
-        write_params(part)
-        _fsync(part)
+        with outputs.written(part, name=path) as target:
+            write_params(target)
         meta = {**meta, 'params_sha256': _sha256(part)}
-        with open(meta_part, 'w') as f:
-            json.dump(meta, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(meta_part, meta_path(path))  # the commit: FILE.part is now the parameters
-        committed = True
+        with outputs.replacing(meta_path(path), temporary=meta_path(path) + PART) as target, \
+                open(target, 'w') as f:
+            json.dump(meta, f)  # renamed onto FILE.json when whole: the commit
         os.replace(part, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            _settle(path)
+        raise
     finally:
-        if committed:  # interrupted between the renames: finish, else the next load does
-            with contextlib.suppress(OSError):
-                if os.path.exists(part):
-                    os.replace(part, path)
-        else:
-            for leftover in (part, meta_part):
-                with contextlib.suppress(OSError):
-                    os.remove(leftover)
-        _fsync_folder(path)
-
-
-def _fsync(path):
-    """Force `path`'s content to disk (a rename must never expose an unwritten file)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_folder(path):
-    """Force the renames in `path`'s folder to disk; harmless where folders cannot be synced."""
-    with contextlib.suppress(OSError):
-        _fsync(os.path.dirname(os.path.abspath(path)))
+        outputs.fsync_folder(path)
 
 
 def _sha256(path):
@@ -211,17 +214,10 @@ def _sha256(path):
 def _folder_lock(path, shared=False):
     """An flock on `path`'s folder: exclusive while a pair is written or repaired there,
     shared while one is read."""
-    try:
-        import fcntl
-        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
-    except (ImportError, OSError):
-        yield  # no flock here (not POSIX, or the folder cannot be opened): no turns
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+    with contextlib.ExitStack() as stack:
+        with contextlib.suppress(OSError):  # a folder that cannot be opened: no turns
+            stack.enter_context(outputs.flock(os.path.dirname(os.path.abspath(path)), shared))
         yield
-    finally:
-        os.close(fd)  # closing drops the lock
 
 
 def _record_digest(path):
@@ -246,7 +242,7 @@ def _settle(path):
     if os.path.isfile(part):
         if not matches and _sha256(part) == digest:
             os.replace(part, path)  # the commit happened: these are the record's parameters
-            _fsync_folder(path)
+            outputs.fsync_folder(path)
             matches = True
         else:
             os.remove(part)  # a save that never committed: the old pair stands

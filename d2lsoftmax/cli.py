@@ -144,9 +144,9 @@ def parse_chapter_args(parser, argv=None):
     if argv is None and sys._getframe(1).f_globals.get('__name__') != '__main__':
         return parser.parse_args([])  # imported, not run: the command line is someone else's
     args = parser.parse_args(argv)
-    if argv is None:  # run as a program: Ctrl-C gives one line and exit status 130
+    if argv is None:  # run as a program: Ctrl-C, SIGTERM and user errors give one line
         from . import interrupt
-        interrupt.install_for_program(parser.prog)
+        interrupt.install_for_program(parser.prog, chapter_error_types)
     _check_out(parser, args)
     return args
 
@@ -174,20 +174,27 @@ def user_error_types():
     return DataError, TrainingDiverged, CheckpointError, ClusterError, ValueError
 
 
+def chapter_error_types():
+    """The exceptions a chapter script says in one line (exit 1): missing or damaged data, a
+    diverged training, an output that cannot be written (a full disk, a read-only folder)."""
+    from .data import DataError
+    from .outputs import OutputError
+    from .training import TrainingDiverged
+    return DataError, TrainingDiverged, OutputError
+
+
 def script(main, argv=None):
     """Run a chapter's main() as a program: user errors become one message and exit 1."""
-    from .data import DataError
-    from .training import TrainingDiverged
     from . import interrupt
     try:
         return main(argv)
-    except (DataError, TrainingDiverged) as e:
+    except chapter_error_types() as e:
         print(f'error: {e}', file=sys.stderr)
         sys.exit(1)
     except BrokenPipeError:
         _quiet_broken_pipe()
     except KeyboardInterrupt:
-        sys.exit(interrupt.report())  # one line, exit status 130
+        sys.exit(interrupt.report())  # one line, exit status 130 (143 after SIGTERM)
 
 
 def _quiet_broken_pipe():
@@ -228,7 +235,8 @@ def run_chapter_script(section, argv):
 
 
 def main(argv=None):
-    """The `d2lsoftmax` command; returns its exit status (130 after Ctrl-C, with one line)."""
+    """The `d2lsoftmax` command; returns its exit status (130 after Ctrl-C, 143 after SIGTERM,
+    with one line)."""
     from . import interrupt
     words = [w for w in (sys.argv[1:] if argv is None else argv) if not w.startswith('-')]
     try:
@@ -646,11 +654,8 @@ def _write_json(path, report, text):
         sys.stdout.write(report)
         return
 
-    def write(tmp):
-        with open(tmp, 'w', encoding='utf-8') as f:
-            f.write(report)
-    from .outputs import write_atomically
-    write_atomically(path, write)
+    from .outputs import write_bytes
+    write_bytes(path, report.encode('utf-8'))  # whole or not at all
     print(f'wrote {path}', file=text)
 
 

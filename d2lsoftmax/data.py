@@ -7,7 +7,6 @@ book's pipeline (gluon ``FashionMNIST`` + ``DataLoader`` + ``ToTensor``) is
 reproduced batch for batch, but without per-sample transforms or worker
 processes: the images stay in memory as uint8 and each batch is converted once.
 """
-import contextlib
 import gzip
 import hashlib
 import http.client
@@ -17,17 +16,16 @@ import math
 import os
 import socket
 import struct
-import tempfile
 import time
 import urllib.error
 import urllib.request
 import zlib
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict, deque, namedtuple
 
 import numpy as np
 from mxnet import nd
 
-from . import releases
+from . import interrupt, outputs, releases
 from .releases import BOOK, CURRENT
 
 # Base names of the four idx files, as the Fashion-MNIST project publishes them.
@@ -50,6 +48,12 @@ ZALANDO_ENV = 'D2LSOFTMAX_ZALANDO_URL'  # base URL of the 2017-08-31 downloads
 ROOT_PLACE, DATA_PLACE = 'root= argument', '$' + DATA_ENV
 DOWNLOAD_TIMEOUT = 30  # seconds one network read may wait
 DOWNLOAD_DEADLINE = 600  # seconds the whole download (four files, 30 MB) may take
+# A stall, as curl's --speed-limit 1024 --speed-time 30 sees one: a file that has received
+# fewer than STALL_BYTES over the last STALL_WINDOW seconds is given up on then, with its
+# own message, instead of at the deadline. A slow link that works (1 KiB in 30 s is 34
+# bytes/s) goes on until the deadline.
+STALL_BYTES = 1024
+STALL_WINDOW = 30
 GZ_MAGIC = b'\x1f\x8b'
 HOW_TO_FIX = (
     'To fix it, do one of:\n'
@@ -334,22 +338,12 @@ def _keep_copy(release, base, content, digest, sha1):
 
 
 def _write_quietly(path, content):
-    """Write `path` atomically (temp file, rename); False if the disk refuses (only speed lost)."""
+    """Write `path` atomically, unsynced (each use checks it); False if the disk refuses:
+    a copy that cannot be kept costs only speed."""
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + '.', suffix='.part',
-                                   dir=os.path.dirname(path))
-    except OSError:
-        return False
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(content)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; it is public data
-        os.replace(tmp, path)
+        outputs.write_bytes(path, content, sync=False)
         return True
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
+    except outputs.WriteError:
         return False
 
 
@@ -586,7 +580,10 @@ def download_fashion_mnist(directory, release=BOOK, url=None, timeout=DOWNLOAD_T
     """Fetch the files of `release` that `directory` lacks; returns the base URL used.
 
     Each file goes to a temporary file, is verified, then renamed: nothing is left
-    behind on failure. `timeout` bounds each read, `deadline` the whole download.
+    behind on failure, nor when interrupted (Ctrl-C, SIGTERM). `timeout` bounds each
+    read, `deadline` the whole download; a file receiving fewer than STALL_BYTES in
+    STALL_WINDOW seconds has stalled. A file that cannot be written is an
+    outputs.WriteError (a full disk), any other failure a DataError.
     """
     release = chosen_release(release or BOOK)
     base_url = source_url(release, url)
@@ -595,38 +592,54 @@ def download_fashion_mnist(directory, release=BOOK, url=None, timeout=DOWNLOAD_T
     except OSError as e:
         raise DataError(f'{directory}: cannot create the folder ({e.strerror or e}).') from None
     end = time.monotonic() + deadline
-    for base in SURVEY_ORDER:
-        if not _holds(directory, base, release):
-            _fetch_file(base_url + base + '.gz', directory, base, release,
-                        timeout, (end, deadline))  # clock: (monotonic end, its seconds)
+    fetched = []
+    with interrupt.note(f'the download of Fashion-MNIST {release} into {directory}',
+                        lambda: f'{len(fetched)} whole files were kept, the one in progress '
+                        'was removed', 'run it again to fetch the rest'):
+        for base in SURVEY_ORDER:
+            if not _holds(directory, base, release):
+                _fetch_file(base_url + base + '.gz', directory, base, release,
+                            timeout, (end, deadline))  # clock: (monotonic end, its seconds)
+                fetched.append(base)
     return base_url
+
+
+CACHE_HINT = ('free some space there or point $MXNET_HOME elsewhere, or install the data '
+              'locally: sudo apt-get install dataset-fashion-mnist')
 
 
 def _fetch_file(source, directory, base, release, timeout, clock):
     """Download `source` into directory/base.gz: temp file, verify against `release`, rename."""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=base + '.', suffix='.part', dir=directory)
-    except OSError as e:
-        raise DataError(f'{directory}: cannot write there ({e.strerror or e}).') from None
-    try:
-        with os.fdopen(fd, 'wb') as out:
-            _fetch(source, out, timeout, clock)
+    target = os.path.join(directory, base + '.gz')
+    with outputs.replacing(target, hint=CACHE_HINT) as tmp:
         try:
-            found = identify(tmp, base)  # never keep a file that fails its checksum
-        except DataError as e:
-            raise DataError(f'{source}: downloaded file rejected: {e}') from None
-        if found != release:
-            raise DataError(f'{source}: downloaded file rejected: it is the {found} release, '
-                            f'not {release}.')
-        os.replace(tmp, os.path.join(directory, base + '.gz'))
-    except (OSError, ValueError, http.client.HTTPException) as e:
-        # URLError, HTTPError, timeouts, refused connections, non-HTTP answers
-        if time.monotonic() >= clock[0]:
-            raise _late(source, clock[1], None) from None
-        raise DataError(f'{source}: {_why(e, timeout)}') from None
-    finally:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
+            with open(tmp, 'wb') as out:
+                _fetch(source, _disk_writer(out, target), timeout, clock)
+            try:
+                found = identify(tmp, base)  # never keep a file that fails its checksum
+            except DataError as e:
+                raise DataError(f'{source}: downloaded file rejected: {e}') from None
+            if found != release:
+                raise DataError(f'{source}: downloaded file rejected: it is the {found} '
+                                f'release, not {release}.')
+        except outputs.WriteError:
+            raise  # the disk, not the network
+        except (OSError, ValueError, http.client.HTTPException) as e:
+            # URLError, HTTPError, timeouts, refused connections, non-HTTP answers
+            if time.monotonic() >= clock[0]:
+                raise _late(source, clock[1], None) from None
+            raise DataError(f'{source}: {_why(e, timeout)}') from None
+
+
+def _disk_writer(out, target):
+    """out.write, whose OSError (a full disk) is a WriteError naming `target`, not a network
+    error."""
+    def write(block):
+        try:
+            out.write(block)
+        except OSError as e:
+            raise outputs.write_error(target, e, CACHE_HINT) from None
+    return write
 
 
 def _late(source, seconds, got, total=None):
@@ -637,40 +650,72 @@ def _late(source, seconds, got, total=None):
                      'Try again later, or install the data locally.')
 
 
+def _stalled(source, got, total):
+    """The DataError of a download that received under STALL_BYTES in STALL_WINDOW s."""
+    return DataError(f'{source}: the download stalled: under {STALL_BYTES} bytes arrived in '
+                     f'{STALL_WINDOW:g} s ({got}{f" of {total}" if total else ""} bytes in '
+                     'all); the server or the connection stalls. Try again later, or install '
+                     'the data locally.')
+
+
+class _Progress:
+    """Bytes received over time, to tell a stall (under STALL_BYTES in the last
+    STALL_WINDOW s) from a slow link."""
+
+    def __init__(self):
+        self.got = 0
+        self.marks = deque([(time.monotonic(), 0)])  # (when, bytes then), oldest first
+
+    def add(self, count):
+        """Count `count` more bytes; True when the last STALL_WINDOW s brought too few."""
+        now = time.monotonic()
+        self.got += count
+        self.marks.append((now, self.got))
+        while len(self.marks) > 1 and self.marks[1][0] <= now - STALL_WINDOW:
+            self.marks.popleft()  # marks[0]: the last mark at least a window old
+        since, before = self.marks[0]
+        return since <= now - STALL_WINDOW and self.got - before < STALL_BYTES
+
+
 def _socket_of(response):
     """The socket under a urllib response, so each read can be bounded; None if hidden."""
     return getattr(getattr(getattr(response, 'fp', None), 'raw', None), '_sock', None)
 
 
-def _fetch(source, out, timeout, clock):
-    """Copy `source` into file `out`, each read within `timeout`, all by clock = (end, s)."""
+def _fetch(source, write, timeout, clock):
+    """Copy `source` into write(block), each read within `timeout` (and STALL_WINDOW), all by
+    clock = (end, s); a stall ends it too."""
     end, seconds = clock
-    got, total = 0, None
+    progress, total = _Progress(), None
 
     def left():
         remaining = end - time.monotonic()
         if remaining <= 0:
-            raise _late(source, seconds, got, total)
+            raise _late(source, seconds, progress.got, total)
         return min(timeout, remaining)
     with urllib.request.urlopen(source, timeout=left()) as response:
         total, sock = response.length, _socket_of(response)  # Content-Length or None
+        progress = _Progress()  # the window starts with the answer
         while True:
             wait = left()
             if sock is not None and sock.fileno() != -1:  # -1: closed, the body is all here
-                sock.settimeout(wait)  # a stalled read ends at the deadline at the latest
+                sock.settimeout(min(wait, STALL_WINDOW))  # a silent window is a stall too
             try:
                 block = response.read1(1 << 16)  # one recv: a trickle cannot outlast the deadline
-            except OSError:  # socket.timeout: the deadline's, or the read's own
+            except OSError:  # socket.timeout: the deadline's, the window's or the read's own
                 if time.monotonic() >= end:
-                    raise _late(source, seconds, got, total) from None
+                    raise _late(source, seconds, progress.got, total) from None
+                if progress.add(0):
+                    raise _stalled(source, progress.got, total) from None
                 raise
             if not block:
                 break
-            out.write(block)
-            got += len(block)
-    if total is not None and got < total:
-        raise DataError(f'{source}: the connection closed after {got} of {total} bytes; '
-                        'try again.')
+            write(block)
+            if progress.add(len(block)):
+                raise _stalled(source, progress.got, total)
+    if total is not None and progress.got < total:
+        raise DataError(f'{source}: the connection closed after {progress.got} of {total} '
+                        'bytes; try again.')
 
 
 # ---------------------------------------------------------------- the arrays

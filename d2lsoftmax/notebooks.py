@@ -3,13 +3,12 @@
 Every chapter script is written in jupytext's percent format (`# %%` code cells,
 `# %% [markdown]` text cells), so one file is both a program and a notebook;
 jupytext turns it into an `.ipynb`, nothing here builds notebook JSON by hand.
-Top layer, beside cli: it reads `sections` only, so it never loads MXNet.
+Top layer, beside cli: it reads `sections` and `outputs` only, so it never loads MXNet.
 """
 import importlib.util
 import os
-import tempfile
 
-from . import sections
+from . import outputs, sections
 
 CHAPTERS_PACKAGE = 'd2lsoftmax.chapters'
 DEFAULT_OUT = 'notebooks'
@@ -53,32 +52,18 @@ def check_out_dir(out):
         raise ValueError(f'cannot write into the folder --out {out}')
 
 
-def _umask():
-    """The process's file-creation mask (read by setting it and putting it back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def write_notebook(section, out=DEFAULT_OUT):
     """Write chapter `section` to <out>/<script>.ipynb atomically; returns the path.
 
     The notebook goes to a temporary file beside its target first and is then
-    renamed, so an interrupted write never leaves half a notebook behind.
+    renamed (outputs.replacing), so an interrupted write or a full disk never leaves
+    half a notebook behind.
     """
     jupytext = _jupytext()
     notebook = read_notebook(section)
     path = os.path.join(out, sections.chapter(section).script + '.ipynb')
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp',
-                               dir=out)
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            jupytext.write(notebook, f, fmt='ipynb')
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a notebook is not
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with outputs.replacing(path) as tmp, open(tmp, 'w', encoding='utf-8') as f:
+        jupytext.write(notebook, f, fmt='ipynb')
     return path
 
 

@@ -13,12 +13,20 @@ script's --out, calls it first, so a bad path costs a second, not a whole traini
   read-only mount or an immutable folder (chattr +i), and holds for root, whom
   permission bits never stop.
 
-`locked(path)` is the results file's lock: two searches appending to one file would
-train every fold twice, so the second is refused while the first holds the lock.
+Every file the package writes goes through `replacing` (a whole file: written beside
+its target, forced to disk, renamed onto it) or `append_line` (one line added to a
+results file, cut off again if it fails): a full disk, an I/O error, a file system
+turned read-only or a quota leaves the old file (or none), never part of one, and is
+one WriteError naming the file and the reason.
+
+`flock` is the one folder or file lock; `locked(path)` is the results file's lock: two
+searches appending to one file would train every fold twice, so the second is refused
+while the first holds the lock.
 """
 import contextlib
 import errno
 import os
+import secrets
 import tempfile
 
 try:
@@ -62,7 +70,7 @@ def check_file(path, option, append=False):
             with open(target, 'ab'):  # opens for writing, writes nothing, keeps the mtime
                 pass
         except OSError as e:
-            raise OutputError(f'{label}: cannot be written ({_reason(e)})') from None
+            raise OutputError(f'{label}: cannot be written ({reason(e)})') from None
     return target
 
 
@@ -76,7 +84,7 @@ def _check_dir(folder, label, is_target=False):
     try:
         _probe(existing)
     except OSError as e:
-        raise OutputError(f'{label}: cannot write in {existing} ({_reason(e)}); give a '
+        raise OutputError(f'{label}: cannot write in {existing} ({reason(e)}); give a '
                           'folder you can write in') from None
 
 
@@ -110,21 +118,6 @@ def check_outputs(folders=(), files=(), appends=()):
         check_file(path, option, append=True)
 
 
-def write_atomically(path, write):
-    """Call write(tmp_path) on a temporary file beside `path`, then rename it onto `path`:
-    an interrupted or failed write leaves the old file (or none), never half a file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + '.', suffix='.tmp', dir=directory)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def _nearest_existing(path):
     """`path` itself if it exists, else its nearest ancestor that does."""
     while not os.path.lexists(path):
@@ -135,7 +128,7 @@ def _nearest_existing(path):
     return path
 
 
-def _reason(error):
+def reason(error):
     """'read-only file system', 'permission denied'... of an OSError."""
     if error.errno == errno.EROFS:
         return 'read-only file system'
@@ -144,7 +137,170 @@ def _reason(error):
     return (error.strerror or str(error)).lower()
 
 
-# ---------------------------------------------------------------- the lock
+# ---------------------------------------------------------------- writing
+
+TMP_SUFFIX = '.tmp'  # PATH.RANDOM.tmp: a file being written beside PATH, renamed when whole
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+class WriteError(OutputError):
+    """A file that could not be written (disk full, I/O error, read-only, quota): one line, exit 1.
+
+    `path` is the file, `reason` the OSError in words ('no space left on device').
+    """
+
+    def __init__(self, message, path=None, reason=None):
+        super().__init__(message)
+        self.path, self.reason = path, reason
+
+    def __reduce__(self):  # joblib and Dask send a worker's error to its parent
+        return type(self), (self.args[0], self.path, self.reason)
+
+
+def write_error(path, error, hint=None):
+    """The WriteError of OSError `error` met while writing `path`: the file, the reason, and
+    `hint`, what to do (by default: make room, check the disk, or write elsewhere)."""
+    if hint is None:
+        hint = ('free some space there, or write elsewhere' if error.errno in DISK_FULL
+                else 'check the disk, or write elsewhere' if error.errno == errno.EIO
+                else 'write elsewhere')
+    why = reason(error)
+    return WriteError(f'{path}: cannot be written ({why}); nothing half-written was left and '
+                      f'files written before are kept; {hint}', str(path), why)
+
+
+def fsync(path):
+    """Force `path`'s content (or a folder's entries) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_folder(path):
+    """Force the renames in `path`'s folder to disk; harmless where folders cannot be synced."""
+    with contextlib.suppress(OSError):
+        fsync(os.path.dirname(os.path.abspath(path)))
+
+
+def _new_temporary(path):
+    """Create an empty PATH.RANDOM.tmp beside `path` (mode as open() gives it) and name it."""
+    while True:
+        temporary = f'{path}.{secrets.token_hex(4)}{TMP_SUFFIX}'
+        try:
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return temporary
+        except FileExistsError:
+            continue
+
+
+def _failure(error, path, hint=None):
+    """What to raise for `error` met while writing `path`: a WriteError for an OSError,
+    any other exception (an interrupt included) as it is."""
+    return write_error(path, error, hint) if isinstance(error, OSError) else error
+
+
+@contextlib.contextmanager
+def written(path, sync=True, hint=None, name=None):
+    """Yield `path` to write in full; it is forced to disk after, or removed if anything fails
+    (an OSError then becomes a WriteError naming `name`, default `path`)."""
+    try:
+        yield path
+        if sync:
+            fsync(path)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.remove(path)
+        raise _failure(e, name or path, hint) from None
+
+
+@contextlib.contextmanager
+def replacing(path, sync=True, hint=None, temporary=None):
+    """Yield a temporary file beside `path` to write; when the block ends it replaces `path`.
+
+    The old file stays until the new one is whole (and on disk, unless sync=False: a cache
+    checked on every use), so `path` is always the old file or the new one. `temporary`
+    names the file to write (default PATH.RANDOM.tmp). WriteError naming `path` on OSError.
+    """
+    path = os.fspath(path)
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        temporary = temporary or _new_temporary(path)
+    except OSError as e:
+        raise write_error(path, e, hint) from None
+    with written(temporary, sync=False, hint=hint, name=path):
+        yield temporary
+        if sync:
+            fsync(temporary)  # before the rename: it must never expose an unwritten file
+        os.replace(temporary, path)
+    if sync:
+        fsync_folder(path)
+
+
+def write_bytes(path, content, sync=True, hint=None):
+    """Replace `path` by `content` (bytes) as `replacing` does; returns the path."""
+    with replacing(path, sync, hint) as temporary, open(temporary, 'wb') as f:
+        f.write(content)
+    return path
+
+
+def append_line(path, line):
+    """Append `line` and a newline to `path` and force it to disk before going on.
+
+    An append that fails (a full disk, an I/O error) or is interrupted half-way is cut off
+    again, so the lines before it stay as they were; an OSError becomes a WriteError naming
+    `path`. A whole line interrupted while it is forced to disk stays.
+    """
+    content = (line + '\n').encode('utf-8')
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    except OSError as e:
+        raise write_error(path, e) from None
+    size, whole = None, False
+    try:
+        size = os.fstat(fd).st_size  # where this line starts (the file is locked by its writer)
+        _write_all(fd, content)
+        whole = True
+        os.fsync(fd)
+    except BaseException as e:
+        if size is not None and (isinstance(e, OSError) or not whole):
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)  # a partial line would hide the next one
+        raise _failure(e, path) from None
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd, content):
+    """os.write until every byte of `content` is written (a write may take only part)."""
+    view = memoryview(content)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+# ---------------------------------------------------------------- the locks
+
+@contextlib.contextmanager
+def flock(target, shared=False, wait=True):
+    """Hold an flock on `target`, a folder or a lock file (created as needed); yields its fd.
+
+    The kernel drops the lock when the fd closes, also when the process is killed.
+    BlockingIOError when wait=False and another process holds it; OSError when `target`
+    cannot be opened. Without fcntl (not POSIX) it yields None: no turns are taken.
+    """
+    if fcntl is None:
+        yield None
+        return
+    flags = os.O_RDONLY if os.path.isdir(target) else os.O_RDWR | os.O_CREAT
+    fd = os.open(target, flags, 0o644)
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+                    | (0 if wait else fcntl.LOCK_NB))
+        yield fd
+    finally:
+        os.close(fd)  # closing drops the lock
+
 
 @contextlib.contextmanager
 def locked(path, what='search'):
@@ -158,45 +314,44 @@ def locked(path, what='search'):
         yield
         return
     lock = str(path) + '.lock'
-    fd = _acquire(lock, path, what)
-    try:
-        os.ftruncate(fd, 0)
-        os.write(fd, f'{os.getpid()}\n'.encode())
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            os.remove(lock)  # before unlocking: a waiting process then makes a fresh one
-        os.close(fd)
+    with _acquired(lock, path, what) as fd:
+        try:
+            with contextlib.suppress(OSError):  # the holder's pid only informs (a full disk)
+                os.ftruncate(fd, 0)
+                os.write(fd, f'{os.getpid()}\n'.encode())
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(lock)  # before unlocking: a waiting process then makes a fresh one
 
 
-def _acquire(lock, path, what):
-    """An fd of `lock` holding its exclusive flock, retried if the file was replaced meanwhile."""
+@contextlib.contextmanager
+def _acquired(lock, path, what):
+    """flock(lock) held, retried if the file was replaced meanwhile; yields its fd."""
     while True:
-        try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as e:
-            raise OutputError(f'{lock}: cannot create the lock of {path} '
-                              f'({_reason(e)})') from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            holder = _holder(fd)
-            os.close(fd)
-            raise OutputError(f'{path} is being written by another {what} (process '
-                              f'{holder}); wait for it to end, or give this one another file '
-                              '(--results)') from None
-        try:
-            same = os.fstat(fd).st_ino == os.stat(lock).st_ino
-        except OSError:
-            same = False  # removed by the holder that just let go: take a fresh one
-        if same:
-            return fd
-        os.close(fd)
+        with contextlib.ExitStack() as stack:
+            try:
+                fd = stack.enter_context(flock(lock, wait=False))
+            except BlockingIOError:
+                raise OutputError(f'{path} is being written by another {what} (process '
+                                  f'{_holder(lock)}); wait for it to end, or give this one '
+                                  'another file (--results)') from None
+            except OSError as e:
+                raise OutputError(f'{lock}: cannot create the lock of {path} '
+                                  f'({reason(e)})') from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(lock).st_ino
+            except OSError:
+                same = False  # removed by the holder that just let go: take a fresh one
+            if same:
+                yield fd
+                return
 
 
-def _holder(fd):
+def _holder(lock):
     """The process id written in a lock file, or 'unknown'."""
     try:
-        return os.pread(fd, 32, 0).decode().strip() or 'unknown'
+        with open(lock, encoding='ascii') as f:
+            return f.read(32).strip() or 'unknown'
     except (OSError, UnicodeDecodeError):
         return 'unknown'

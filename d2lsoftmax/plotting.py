@@ -14,6 +14,7 @@ import sys
 import matplotlib
 import numpy as np
 
+from . import outputs
 from .data import get_fashion_mnist_labels
 
 INLINE_BACKEND = 'module://matplotlib_inline.backend_inline'
@@ -129,16 +130,17 @@ def finish(fig, path=None, tight=True):
     Jupyter is given the same PNG a terminal saves. tight=False keeps a layout that is
     exact already (the image grids). Returns the path written, or None.
     """
-    if in_notebook():
-        from IPython.display import Image, display
-        display(Image(png_bytes(fig, tight)), exclude=['text/plain'])  # no '<Figure size ...>'
-        path = None
-    elif path is not None:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        save_png(fig, path, tight)
-        print('saved', path)
-    if getattr(fig.canvas, 'manager', None) is not None:  # made by pyplot: let it go
-        _pyplot().close(fig)
+    try:
+        if in_notebook():
+            from IPython.display import Image, display
+            display(Image(png_bytes(fig, tight)), exclude=['text/plain'])  # no '<Figure ...>'
+            path = None
+        elif path is not None:
+            outputs.write_bytes(path, png_bytes(fig, tight))  # whole, or not at all
+            print('saved', path)
+    finally:
+        if getattr(fig.canvas, 'manager', None) is not None:  # made by pyplot: let it go
+            _pyplot().close(fig)
     return path
 
 

@@ -10,6 +10,7 @@ import itertools
 import json
 import math
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
 
@@ -153,35 +154,49 @@ def run_fold(task):
 # ------------------------------------------------------------- results file
 
 def repair(path):
-    """Cut a last line left half-written by a kill, so appends start on a fresh line."""
+    """Cut a last line left half-written by a kill, so appends start on a fresh line; returns
+    the number of lines cut (0 or 1)."""
     if not os.path.exists(path):
-        return
+        return 0
     with open(path, 'rb+') as f:
         content = f.read()
         if content and not content.endswith(b'\n'):
             f.truncate(content.rfind(b'\n') + 1)
+            return 1
+    return 0
 
 
 def read_results(path):
     """{key: result} of the finished folds in `path` (no file: none); bad lines are skipped."""
-    results = {}
+    return parse_results(path)[0]
+
+
+def parse_results(path):
+    """({key: result}, how many lines were not a result: cut short by a kill, or damaged)."""
+    results, damaged = {}, 0
     if os.path.exists(path):
-        with open(path, encoding='utf-8') as f:
+        with open(path, 'rb') as f:
             for line in f:
                 try:
-                    result = json.loads(line)
+                    result = json.loads(line)  # bytes: bad UTF-8 is a ValueError too
                     results[result['key']] = result
                 except (ValueError, KeyError, TypeError):
-                    continue  # a line cut short by a kill: that fold is run again
-    return results
+                    damaged += bool(line.strip())  # that fold, if of this search, runs again
+    return results, damaged
+
+
+def warn_damaged(path, count):
+    """Say once, on stderr, that `count` lines of results file `path` were ignored."""
+    lines = f'{count} line{"s" if count != 1 else ""}'
+    print(f'warning: {path}: {lines} could not be read (cut short or damaged) and '
+          f'{"were" if count != 1 else "was"} ignored; the folds they held are run again',
+          file=sys.stderr, flush=True)
 
 
 def append_result(path, result):
-    """Append one result as a JSON line and force it to disk before going on."""
-    with open(path, 'a', encoding='utf-8') as f:
-        f.write(json.dumps(result) + '\n')
-        f.flush()
-        os.fsync(f.fileno())
+    """Append one result as a JSON line, on disk before going on; a failed append leaves the
+    lines before it intact (outputs.append_line)."""
+    outputs.append_line(path, json.dumps(result))
 
 
 # ------------------------------------------------------------------- search
@@ -195,7 +210,10 @@ def run_search(spec, grid, results_path, jobs=1, progress=True, log=print, execu
     """
     limits.check_search(spec.k, spec.subset or limits.TRAIN_EXAMPLES,
                         math.prod(len(values) for values in grid.values()))
-    os.makedirs(os.path.dirname(os.path.abspath(results_path)), exist_ok=True)  # lock beside it
+    try:  # its folder first: the lock lives beside it
+        os.makedirs(os.path.dirname(os.path.abspath(results_path)), exist_ok=True)
+    except OSError as e:
+        raise outputs.write_error(results_path, e) from None
     with outputs.locked(results_path, 'search'):
         return _run_search(spec, grid, results_path, jobs, progress, log, executor)
 
@@ -206,8 +224,10 @@ def _run_search(spec, grid, results_path, jobs, progress, log, executor):
     tasks = [{'key': task_key(spec, config, fold), 'spec': asdict(spec),
               'config': config, 'fold': fold}
              for config in configurations(grid) for fold in range(spec.k)]
-    repair(results_path)
-    done = read_results(results_path)
+    cut = repair(results_path)
+    done, damaged = parse_results(results_path)
+    if cut + damaged:
+        warn_damaged(results_path, cut + damaged)
     todo = [t for t in tasks if t['key'] not in done]
     log(f'{len(tasks)} folds ({len(tasks) // spec.k} configurations x {spec.k}): '
         f'{len(tasks) - len(todo)} already in {results_path}, {len(todo)} to run'

@@ -120,8 +120,21 @@ def _check_finite(losses, epoch, lr):
 CHANCE_MARGIN = 0.05
 
 
-def _check_learning(record, num_classes, lr):
-    """Stop with a clear message when an epoch's loss is finite but the model collapsed."""
+def check_divergence(record, lr=None, num_classes=10):
+    """Stop with TrainingDiverged when an epoch's record shows a diverged training.
+
+    Called once per epoch with its EpochRecord, before its line is printed: a loss that
+    is nan or inf, or finite but with the model collapsed (see CHANCE_MARGIN), says in
+    one message what happened, in which epoch, and what to try. A healthy epoch passes.
+    """
+    at = '' if lr is None else f' (lr={lr:g})'
+    lower = (f'lower the learning rate (--lr), e.g. to {lr / 10:g}' if lr is not None
+             else 'lower the learning rate')
+    if not np.isfinite(record.loss):
+        raise TrainingDiverged(
+            f'training diverged in epoch {record.epoch}: the mean loss is {record.loss}'
+            f'{at}: the steps are too large and the numbers overflowed. Try again: '
+            f'{lower} (the book uses 0.1 to 0.5).')
     if num_classes < 2:
         return  # one output: not a classifier, no chance level
     uniform = float(np.log(num_classes))
@@ -129,8 +142,8 @@ def _check_learning(record, num_classes, lr):
         raise TrainingDiverged(
             f'training diverged in epoch {record.epoch}: the mean loss {record.loss:.4g} is '
             f'over twice that of guessing ({2 * uniform:.2f}) and the train accuracy '
-            f'{record.train_acc:.3f} is chance (lr={lr}). The steps are too large for this '
-            f'model: lower the learning rate, e.g. to {lr / 10:g} (the book uses 0.1 to 0.5).')
+            f'{record.train_acc:.3f} is chance{at}. The steps are too large for this '
+            f'model: {lower} (the book uses 0.1 to 0.5).')
 
 
 def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
@@ -168,7 +181,7 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
         correct, n = _correct(nd.concat(*y_hats, dim=0), y).asscalar(), len(y)
         record = EpochRecord(epoch, _book_sum(losses) / n, float(correct) / n,
                              float(test_acc))
-        _check_learning(record, y_hats[0].shape[-1], rate)
+        check_divergence(record, rate, y_hats[0].shape[-1])
         if verbose:
             print(EPOCH_LINE % record)
         records.append(record)

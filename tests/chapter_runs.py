@@ -6,13 +6,11 @@ the book's own loop. Under pytest-xdist the workers of one session share them
 too: the first worker that needs a chapter trains it, under a lock, and leaves
 its records in pytest's folder of that session; the others read them.
 """
-import contextlib
-import fcntl
 import json
 import os
 from functools import lru_cache
 
-from d2lsoftmax import book, runs
+from d2lsoftmax import book, outputs, runs
 from d2lsoftmax.training import EPOCH_LINE, EpochRecord
 
 
@@ -24,31 +22,19 @@ def _session_folder():
     return SHARED_FOLDER
 
 
-@contextlib.contextmanager
-def _locked(path):
-    """An exclusive lock on `path` + '.lock' (one worker trains, the others wait)."""
-    with open(path + '.lock', 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 def _shared(name, make):
-    """make()'s JSON-able result, computed once per session across xdist workers."""
+    """make()'s JSON-able result, computed once per session across xdist workers (one
+    trains under the lock, the others wait for it)."""
     folder = _session_folder()
     if folder is None:
         return make()
     path = os.path.join(folder, name + '.json')
-    with _locked(path):
+    with outputs.flock(path + '.lock'):
         if os.path.isfile(path):
             with open(path) as f:
                 return json.load(f)
         value = make()
-        with open(path + '.tmp', 'w') as f:
-            json.dump(value, f)
-        os.replace(path + '.tmp', path)
+        outputs.write_bytes(path, json.dumps(value).encode())
         return value
 
 

@@ -5,6 +5,9 @@ import hashlib
 import os
 import socket
 import struct
+import subprocess
+import sys
+from collections import namedtuple
 
 import numpy as np
 import pytest
@@ -70,11 +73,12 @@ def isolated_env(monkeypatch, tmp_path, tmp_path_factory):
 
 
 def _interrupt_state():
-    """SIGINT's handler, sys.excepthook and the interrupt notes, as they stand."""
+    """SIGINT's and SIGTERM's handlers, sys.excepthook and the interrupt notes, as they stand."""
     import signal
     import sys
     from d2lsoftmax import interrupt
-    return signal.getsignal(signal.SIGINT), sys.excepthook, list(interrupt._notes)
+    return ([signal.getsignal(number) for number in interrupt.SIGNALS], sys.excepthook,
+            list(interrupt._notes))
 
 
 PRISTINE_INTERRUPT_STATE = _interrupt_state()  # before any test or fixture ran
@@ -84,13 +88,14 @@ PRISTINE_INTERRUPT_STATE = _interrupt_state()  # before any test or fixture ran
 def restored_interrupt_handling():
     """A chapter run in this process as a program (a test or a module fixture) installs its
     Ctrl-C handling for good (interrupt.install_for_program): after each test, put SIGINT,
-    sys.excepthook and the notes back as they were before the session."""
+    SIGTERM, sys.excepthook and the notes back as they were before the session."""
     yield
     import signal
     import sys
     from d2lsoftmax import interrupt
-    handler, sys.excepthook, notes = PRISTINE_INTERRUPT_STATE
-    signal.signal(signal.SIGINT, handler)
+    handlers, sys.excepthook, notes = PRISTINE_INTERRUPT_STATE
+    for number, handler in zip(interrupt.SIGNALS, handlers):
+        signal.signal(number, handler)
     interrupt._notes[:] = notes
 
 
@@ -130,6 +135,66 @@ def book_labels():
         pytest.skip(f'the 2017-08-26 label files are not here ({BOOK_LABELS_DIR}): that '
                     'folder exists only beside this repository\'s CI')
     return BOOK_LABELS_DIR
+
+
+# ------------------------------------------------- a full disk: a tiny tmpfs
+
+TINY_DISK = '''
+mount -t tmpfs -o size=${DISK_KIB}k tmpfs "$DISK" || exit 97
+touch "$MOUNTED"
+cp -a "$BEFORE/." "$DISK/"
+if [ -n "$FREE_KIB" ]; then
+    cat /dev/zero > "$DISK/.filler" 2>/dev/null
+    truncate -s -"$FREE_KIB"K "$DISK/.filler"
+fi
+"$@" > "$OUT" 2> "$ERR" &
+pid=$!
+eval "$THEN"
+wait $pid
+code=$?
+rm -f "$DISK/.filler"
+cp -a "$DISK/." "$AFTER/"
+exit $code
+'''
+Disk = namedtuple('Disk', 'code out err files')
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """tiny_disk(argv, files=None, free_kib=None, then='', env=None, kib=64) runs the command
+    `python -m d2lsoftmax.cli ARGV` while a `kib` KiB tmpfs is mounted at tmp_path/disk, in a
+    private mount namespace (unshare -m; the test runs as root): the disk starts with
+    `files` ({name: bytes}) and, with free_kib, is then filled up to leave that much room;
+    `then` is shell run beside the command ($pid, $OUT, $DISK are set), e.g. to remount the
+    disk read-only mid-run. Returns Disk(code, stdout lines, stderr lines, {name: bytes}
+    left on the disk). The argument 'DISK' in argv stands for the mount point. Skips where
+    unshare or mount is not permitted."""
+    disk, before, after = tmp_path / 'disk', tmp_path / 'before', tmp_path / 'after'
+
+    def run(argv, files=None, free_kib=None, then='', env=None, kib=64):
+        for folder in (disk, before, after):
+            folder.mkdir(exist_ok=True)
+        for name, content in (files or {}).items():
+            (before / name).write_bytes(content)
+        names = {'DISK': disk, 'BEFORE': before, 'AFTER': after, 'OUT': tmp_path / 'out.txt',
+                 'ERR': tmp_path / 'err.txt', 'MOUNTED': tmp_path / 'mounted'}
+        command = [a.replace('DISK', str(disk)) for a in argv]
+        done = subprocess.run(
+            ['unshare', '-m', 'sh', '-c', TINY_DISK, 'sh', sys.executable, '-m',
+             'd2lsoftmax.cli', *command], capture_output=True, text=True, timeout=300,
+            cwd=tmp_path,
+            env={**os.environ, 'MPLBACKEND': 'Agg', 'PYTHONUNBUFFERED': '1', **(env or {}),
+                 **{k: str(v) for k, v in names.items()}, 'DISK_KIB': str(kib),
+                 'FREE_KIB': '' if free_kib is None else str(free_kib), 'THEN': then})
+        if not names['MOUNTED'].exists():
+            pytest.skip('cannot mount a tmpfs in a private mount namespace here (unshare -m '
+                        f'and mount need root or CAP_SYS_ADMIN): {done.stderr.strip()}')
+        left = {os.path.relpath(os.path.join(folder, name), after): open(
+            os.path.join(folder, name), 'rb').read()
+            for folder, _, found in os.walk(after) for name in found}
+        return Disk(done.returncode, names['OUT'].read_text().splitlines(),
+                    [l for l in names['ERR'].read_text().splitlines() if l.strip()], left)
+    return run
 
 
 # ------------------------------------------------------------ fake idx files

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from mxnet import nd
 
-from d2lsoftmax import checkpoint, cli, models
+from d2lsoftmax import checkpoint, cli, models, outputs
 from d2lsoftmax.checkpoint import CheckpointError
 from d2lsoftmax.sections import chapter_args
 
@@ -148,8 +148,8 @@ def test_a_failing_disk_keeps_the_old_pair_and_no_part(tmp_path, monkeypatch):
 
     def full(*args):
         raise OSError(28, 'No space left on device')
-    monkeypatch.setattr(checkpoint, '_fsync', full)
-    with pytest.raises(CheckpointError, match='No space left on device.*unchanged'):
+    monkeypatch.setattr(outputs, 'fsync', full)
+    with pytest.raises(CheckpointError, match='no space left on device.*unchanged'):
         _save(path, tag='B')
     monkeypatch.undo()
     assert _loaded_tag(path) == 'A'

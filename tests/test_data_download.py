@@ -1,7 +1,12 @@
-"""Downloading from a local HTTP server on 127.0.0.1: each release, bad checksum, deadline, 404."""
+"""Downloading from a local HTTP server on 127.0.0.1: each release, bad checksum, deadline,
+stall, 404, a full cache, SIGTERM mid-download."""
+import glob
 import http.server
 import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -19,7 +24,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     """Serves server.files {url path: bytes}, 404 otherwise; records the paths asked for.
 
     server.promise {path: n} announces another Content-Length; server.trickle {path: s}
-    sends the body one byte every s seconds.
+    sends the body one byte every s seconds, or {path: (s, n)} n bytes every s seconds.
     """
 
     def do_GET(self):
@@ -36,11 +41,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if pause is None:
             self.wfile.write(body)
             return
-        for i in range(len(body)):
+        pause, size = pause if isinstance(pause, tuple) else (pause, 1)
+        for i in range(0, len(body), size):
             if self.server.stopping.wait(pause):
                 return
             try:
-                self.wfile.write(body[i:i + 1])
+                self.wfile.write(body[i:i + size])
                 self.wfile.flush()
             except OSError:
                 return  # the client gave up, as it should
@@ -230,6 +236,41 @@ def test_a_trickling_server_is_stopped_by_the_overall_deadline(tmp_path, monkeyp
 
 
 @pytest.fixture
+def small_windows(monkeypatch):
+    """A stall is under 512 bytes in 0.5 s here (the real window: 1 KiB in 30 s)."""
+    monkeypatch.setattr(data, 'STALL_WINDOW', 0.5)
+    monkeypatch.setattr(data, 'STALL_BYTES', 512)
+
+
+@pytest.mark.usefixtures('small_windows', 'nowhere_else')
+@pytest.mark.parametrize('trickle', [0.1, 60], ids=['a byte every 0.1 s', 'silent'])
+def test_a_stalled_server_is_told_from_a_slow_one(tmp_path, server, published, trickle):
+    """Fewer bytes than the window asks for (a byte every 0.1 s, or none after the headers):
+    a stall, named with its URL, long before the 60 s deadline; nothing left in the cache."""
+    server.trickle[GLUON_PREFIX + 'train-images-idx3-ubyte.gz'] = trickle
+    with pytest.raises(DataError) as info:
+        data.locate(release=CURRENT, url=server.url + GLUON_PREFIX, timeout=30, deadline=60)
+    message = str(info.value)
+    assert (f'{server.url}{GLUON_PREFIX}train-images-idx3-ubyte.gz: the download stalled: '
+            'under 512 bytes arrived in 0.5 s (') in message
+    assert 'Try again later, or install the data locally.' in message
+    assert 'deadline' not in message
+    assert [n for n in _listing(data.download_dir(CURRENT)) if not n.endswith('.gz')] == []
+
+
+@pytest.mark.usefixtures('small_windows')
+def test_a_slow_but_steady_server_is_waited_for(tmp_path, server, published):
+    """256 bytes every 20 ms, 6 KiB a window (each file takes several windows): no stall."""
+    for name in ALL_GZ:
+        server.trickle[GLUON_PREFIX + name] = (0.02, 256)
+    assert len(server.files[GLUON_PREFIX + 'train-images-idx3-ubyte.gz']) > 30 * 256
+    target = tmp_path / 'cache'
+    data.download_fashion_mnist(str(target), CURRENT, url=server.url + GLUON_PREFIX,
+                                timeout=5, deadline=60)
+    assert _listing(target) == ALL_GZ
+
+
+@pytest.fixture
 def silent_port():
     """A 127.0.0.1 port that accepts connections (kernel backlog) and never answers."""
     sock = socket.socket()
@@ -293,3 +334,60 @@ def test_a_server_that_does_not_speak_http(tmp_path, not_http_port):
         data.download_fashion_mnist(str(target), url=f'http://127.0.0.1:{not_http_port}/',
                                     timeout=2)
     assert _listing(target) == []
+
+
+# ------------------------------------------------ the cache: a full disk, SIGTERM
+
+@pytest.fixture
+def real_gz(server):
+    """The four real .gz files of the current release, served at the server's root."""
+    from conftest import REAL_DATA_DIR
+    if REAL_DATA_DIR is None or not all(os.path.isfile(os.path.join(REAL_DATA_DIR, n))
+                                        for n in ALL_GZ):
+        pytest.skip('the real .gz files of Fashion-MNIST are not here (dataset-fashion-mnist)')
+    _publish(server, REAL_DATA_DIR, '/')
+    return {data.RELEASE_ENV: CURRENT, data.ZALANDO_ENV: server.url + '/',
+            data.DEBIAN_ENV: '/nonexistent'}  # the environment of a command that downloads
+
+
+@pytest.mark.slow
+def test_a_full_cache_is_one_line_and_keeps_the_files_downloaded(tiny_disk, tmp_path,
+                                                                  real_gz):
+    """$MXNET_HOME on a 64 KiB tmpfs: the two label files land, the training images do not
+    fit: one line naming that file, exit 1, the labels kept whole, no temporary file."""
+    from conftest import REAL_DATA_DIR
+    result = tiny_disk(['run', '3.5', '--out', str(tmp_path / 'figures')],
+                       env={**real_gz, 'MXNET_HOME': str(tmp_path / 'disk')})  # the tmpfs
+    assert result.code == 1 and len(result.err) == 1, result.err
+    assert result.err[0].startswith('error: ') and result.err[0].endswith(
+        '2017-08-31/train-images-idx3-ubyte.gz: cannot be written (no space left on device); '
+        'nothing half-written was left and files written before are kept; free some space '
+        'there or point $MXNET_HOME elsewhere, or install the data locally: sudo apt-get '
+        'install dataset-fashion-mnist'), result.err
+    folder = os.path.join('datasets', 'fashion-mnist', CURRENT)
+    kept = {os.path.basename(n): c for n, c in result.files.items()
+            if os.path.dirname(n) == folder}
+    assert sorted(kept) == ['t10k-labels-idx1-ubyte.gz', 'train-labels-idx1-ubyte.gz']
+    for name, content in kept.items():
+        with open(os.path.join(REAL_DATA_DIR, name), 'rb') as f:
+            assert content == f.read(), name
+    assert not [n for n in result.files if n.endswith(('.tmp', '.part'))]
+
+
+@pytest.mark.slow
+def test_sigterm_during_a_download_leaves_no_part_file(tmp_path, server, real_gz):
+    """SIGTERM while the training images trickle in: one line, exit 143, the files already
+    fetched kept and no temporary file in the cache."""
+    from test_interrupt import Command, _assert_one_line
+    server.trickle['/train-images-idx3-ubyte.gz'] = (0.05, 4096)
+    command = Command(['run', '3.5', '--out', str(tmp_path / 'figures')], tmp_path, real_gz)
+    folder = data.download_dir(CURRENT)
+    deadline = time.time() + 120
+    while not glob.glob(os.path.join(folder, 'train-images-idx3-ubyte.gz.*.tmp')):
+        assert time.time() < deadline and command.process.poll() is None, command.err
+        time.sleep(0.05)
+    code, err, took = command.interrupt(0.2, signal.SIGTERM)
+    _assert_one_line(code, err, took, f'the download of Fashion-MNIST {CURRENT} into {folder}',
+                     '2 whole files were kept, the one in progress was removed',
+                     status=128 + signal.SIGTERM)
+    assert _listing(folder) == ['t10k-labels-idx1-ubyte.gz', 'train-labels-idx1-ubyte.gz']

@@ -1,9 +1,12 @@
 """Issue 11, item 5: a divergence whose loss stays finite is reported as one, naming the
-epoch, and the criterion never fires on a healthy run (every recorded golden epoch)."""
+epoch, and the criterion never fires on a healthy run (every recorded golden epoch). A nan
+is stopped on every training path, the chapters' own written-out loops included."""
 import glob
 import math
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -12,6 +15,7 @@ from d2lsoftmax import cli, experiment, reference, training
 from d2lsoftmax.data import FashionMNISTIter, load_arrays
 from d2lsoftmax.training import EpochRecord, TrainingDiverged
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOLDEN = reference.FOLDER  # the golden logs, package data
 EPOCH = re.compile(r'epoch (\d+), loss ([\d.]+), train acc ([\d.]+), test acc ([\d.]+)')
 
@@ -34,7 +38,7 @@ def test_the_criterion_never_fires_on_the_default_run_of_any_chapter():
     chapters = {name for name, _ in records}
     assert {'3.6.log', '3.7.log', '3.9.log', '3.10.log', '3.13.log'} <= chapters
     for name, record in records:
-        training._check_learning(record, 10, 0.5)  # raises if it fired
+        training.check_divergence(record, 0.5, 10)  # raises if it fired
     dropout_first = min(r.train_acc for name, r in records if name.startswith('3.13')
                         and r.epoch == 1)
     assert dropout_first > 0.5  # the lowest healthy first epoch is far from chance
@@ -53,13 +57,23 @@ def test_the_criterion(record, fires):
     if fires:
         with pytest.raises(TrainingDiverged, match=rf'diverged in epoch {record.epoch}: .*'
                                                    r'chance \(lr=50\).*lower the learning'):
-            training._check_learning(record, 10, 50)
+            training.check_divergence(record, 50, 10)
     else:
-        training._check_learning(record, 10, 50)
+        training.check_divergence(record, 50, 10)
+
+
+@pytest.mark.parametrize('loss', [float('nan'), float('inf')])
+def test_a_loss_that_is_not_finite_stops_the_epoch_and_says_what_to_try(loss):
+    with pytest.raises(TrainingDiverged) as info:
+        training.check_divergence(EpochRecord(2, loss, 0.1, 0.1), 50.0)
+    assert str(info.value) == (
+        f'training diverged in epoch 2: the mean loss is {loss} (lr=50): the steps are too '
+        'large and the numbers overflowed. Try again: lower the learning rate (--lr), e.g. '
+        'to 5 (the book uses 0.1 to 0.5).')
 
 
 def test_one_output_is_no_classifier():
-    training._check_learning(EpochRecord(1, 100.0, 1.0, 1.0), 1, 0.1)
+    training.check_divergence(EpochRecord(1, 100.0, 1.0, 1.0), 0.1, 1)
 
 
 @pytest.fixture(scope='module')
@@ -123,3 +137,35 @@ def test_train_ch3_reports_it_too():
     net, loss, how = models.build('3.10', chapter_args('3.10', lr=50.0))
     with pytest.raises(TrainingDiverged, match='epoch 1'):
         d2l.train_ch3(net, train_iter, test_iter, loss, 2, 256, verbose=False, **how)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_chapter_3_6s_own_loop_stops_at_lr_50_in_one_line(tmp_path, capsys):
+    """3.6 writes out the book's train_ch3: its nan is caught there too, before an epoch line,
+    the predictions or a figure."""
+    with pytest.raises(SystemExit) as info:
+        cli.main(['run', '3.6', '--lr', '50', '--num-epochs', '2', '--out', str(tmp_path)])
+    assert info.value.code == 1
+    out, err = capsys.readouterr()
+    assert err.strip().splitlines() == [
+        'error: training diverged in epoch 1: the mean loss is nan (lr=50): the steps are too '
+        'large and the numbers overflowed. Try again: lower the learning rate (--lr), e.g. to '
+        '5 (the book uses 0.1 to 0.5).']
+    assert 'accuracy of the untrained model' in out
+    assert 'epoch 1,' not in out and 'predictions wrong' not in out
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_a_chapter_run_as_a_program_says_it_in_one_line_too(tmp_path):
+    script = os.path.join(REPO, 'chapters', 'ch3_6_softmax_scratch.py')
+    done = subprocess.run([sys.executable, script, '--lr', '50', '--num-epochs', '1', '--out',
+                           str(tmp_path)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, 'MPLBACKEND': 'Agg'})
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        'd2lsoftmax run 3.6: error: training diverged in epoch 1: the mean loss is nan '
+        '(lr=50): the steps are too large and the numbers overflowed. Try again: lower the '
+        'learning rate (--lr), e.g. to 5 (the book uses 0.1 to 0.5).']

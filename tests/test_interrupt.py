@@ -1,9 +1,10 @@
 """Issue 11, items 3 and 9: Ctrl-C stops every command with one line and status 130, never
 lost inside MXNet; two searches never share a results file; workers die with their parent.
+SIGTERM stops them the same way, with status 143.
 
-Each case starts the real command in a subprocess and sends it SIGINT (or SIGKILL) at a
-chosen point: while it imports, right after the first read of the data, during training,
-between seeds, while scoring, between folds.
+Each case starts the real command in a subprocess and sends it SIGINT (SIGTERM, or SIGKILL)
+at a chosen point: while it imports, right after the first read of the data, during
+training, between seeds, while scoring, between folds.
 """
 import glob
 import json
@@ -19,20 +20,20 @@ import pytest
 from d2lsoftmax import checkpoint, interrupt, models, sections
 from d2lsoftmax.sections import chapter_args
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
 PROMPT_S = 10  # an interrupted command must be gone this soon after SIGINT
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEARCH = ['search', '3.7', '--lr', '0.05,0.1', '--wd', '0,0.001', '--batch-size', '50',
           '--num-epochs', '2', '--folds', '2', '--subset', '3000', '--no-progress']
 
 
 class Command:
-    """`python -m d2lsoftmax.cli ARGS` (or `python PROGRAM ARGS`) in a subprocess, its
-    stdout read line by line."""
+    """`python -m d2lsoftmax.cli ARGS` (or `python PROGRAM ARGS`) in a subprocess, its stdout
+    read line by line."""
 
-    def __init__(self, args, cwd, program=('-m', 'd2lsoftmax.cli')):
-        env = {**os.environ, 'MPLBACKEND': 'Agg', 'PYTHONUNBUFFERED': '1'}
-        self.process = subprocess.Popen([sys.executable, *program, *args],
+    def __init__(self, args, cwd, env=None, program=None):
+        env = {**os.environ, 'MPLBACKEND': 'Agg', 'PYTHONUNBUFFERED': '1', **(env or {})}
+        start = [program] if program else ['-m', 'd2lsoftmax.cli']
+        self.process = subprocess.Popen([sys.executable, *start, *args],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         text=True, cwd=cwd, env=env)
         self.lines, self.err = [], []
@@ -57,11 +58,12 @@ class Command:
             time.sleep(0.01)
         raise AssertionError(f'timed out waiting; output so far: {self.lines[-5:]}')
 
-    def interrupt(self, delay=0.0):
-        """SIGINT after `delay` s; (exit status, stderr lines, seconds until it exited)."""
+    def interrupt(self, delay=0.0, sent_signal=signal.SIGINT):
+        """SIGINT (or `sent_signal`) after `delay` s; (exit status, stderr lines, seconds
+        until it exited)."""
         time.sleep(delay)
         sent = time.time()
-        self.process.send_signal(signal.SIGINT)
+        self.process.send_signal(sent_signal)
         code = self.process.wait(timeout=60)
         took = time.time() - sent
         self.reader.join(5)
@@ -86,8 +88,8 @@ def _wait_until(condition, timeout=120):
         time.sleep(0.005)
 
 
-def _assert_one_line(code, err, took, *needles):
-    assert code == interrupt.EXIT_STATUS, err
+def _assert_one_line(code, err, took, *needles, status=interrupt.EXIT_STATUS):
+    assert code == status, err
     assert len(err) == 1 and err[0].startswith('interrupted: '), err
     assert 'Traceback' not in ''.join(err)
     assert took < PROMPT_S, f'{took:.1f} s after SIGINT'
@@ -195,7 +197,7 @@ def test_ctrl_c_during_a_run(when, tmp_path):
 def test_ctrl_c_during_a_chapter_script_run_directly(tmp_path):
     """`python chapters/ch3_7_softmax_concise.py`, interrupted after its first epoch."""
     script = os.path.join(REPO, 'chapters', sections.chapter('3.7').script + '.py')
-    command = Command(['--out', str(tmp_path / 'out')], tmp_path, program=(script,))
+    command = Command(['--out', str(tmp_path / 'out')], tmp_path, program=script)
     assert command.wait_for(lambda line: line.startswith('epoch 1,'))
     code, err, took = command.interrupt()
     _assert_one_line(code, err, took, 'run 3.7')
@@ -275,6 +277,63 @@ def test_ctrl_c_during_a_search_keeps_the_finished_folds(jobs, tmp_path):
     _no_leftovers(tmp_path)
 
 
+# ------------------------------------------------------------ SIGTERM: as Ctrl-C
+
+TERMINATED = 128 + signal.SIGTERM  # 143: what a shell reports for a program stopped so
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+@pytest.mark.parametrize('how', ['command', 'script'])
+def test_sigterm_during_a_run_is_one_line_and_143(how, tmp_path):
+    """`kill -TERM` of `d2lsoftmax run 3.7`, or of the chapter run as a program, mid-training."""
+    if how == 'command':
+        command = Command(['run', '3.7', '--out', str(tmp_path)], tmp_path)
+    else:
+        command = Command(['--out', str(tmp_path)], tmp_path,
+                          program=os.path.join(REPO, 'chapters', 'ch3_7_softmax_concise.py'))
+    assert command.wait_for(lambda line: line.startswith('epoch 1,'))
+    code, err, took = command.interrupt(0.05, signal.SIGTERM)
+    _assert_one_line(code, err, took, 'd2lsoftmax run 3.7', status=TERMINATED)
+    assert not [line for line in command.lines if line.startswith('epoch 5,')]
+    _no_leftovers(tmp_path, os.environ['MXNET_HOME'])
+
+
+def _search_terminated(command, results, tmp_path):
+    """SIGTERM once the first fold is in `results`: one line naming the folds kept, 143."""
+    assert command.wait_for(lambda line: 'to run' in line)
+    deadline = time.time() + 120
+    while not (results.exists() and results.read_text().count('\n')) and time.time() < deadline:
+        time.sleep(0.02)
+    everyone = _children(command.process.pid)
+    code, err, took = command.interrupt(0, signal.SIGTERM)
+    done = results.read_text().count('\n')
+    _assert_one_line(code, err, took, f'{done} finished folds are in {results}', 'resume',
+                     status=TERMINATED)
+    assert done >= 1
+    _no_leftovers(tmp_path)
+    _assert_gone_soon(everyone)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_sigterm_during_a_search_with_workers_keeps_the_finished_folds(tmp_path):
+    results = tmp_path / 'r.jsonl'
+    command = Command(SEARCH + ['--jobs', '2', '--results', str(results), '--out',
+                                str(tmp_path)], tmp_path)
+    _search_terminated(command, results, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures('real_data')
+def test_sigterm_during_a_search_on_a_dask_cluster_keeps_the_finished_folds(tmp_path):
+    pytest.importorskip('distributed')
+    results = tmp_path / 'r.jsonl'
+    command = Command(SEARCH + ['--scheduler', 'local:2', '--results', str(results), '--out',
+                                str(tmp_path)], tmp_path)
+    _search_terminated(command, results, tmp_path)
+
+
 # ------------------------------------------------------------ item 9: concurrency
 
 def _children(pid):
@@ -294,6 +353,14 @@ def _alive(pid):
         return open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[0] != 'Z'
     except OSError:
         return False
+
+
+def _assert_gone_soon(pids, seconds=15):
+    """Every process of `pids` (the workers of a stopped parent) exits within `seconds`."""
+    deadline = time.time() + seconds
+    while any(_alive(pid) for pid in pids) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in pids if _alive(pid)], 'workers outlived their parent'
 
 
 def _cpu_seconds(pid):
@@ -322,10 +389,7 @@ def test_workers_exit_soon_after_the_search_is_killed(tmp_path):
     everyone = _children(command.process.pid)
     command.process.kill()
     command.process.wait()
-    deadline = time.time() + 15
-    while any(_alive(pid) for pid in everyone) and time.time() < deadline:
-        time.sleep(0.1)
-    assert not [pid for pid in everyone if _alive(pid)], 'workers outlived their parent'
+    _assert_gone_soon(everyone)
 
 
 @pytest.mark.slow

@@ -112,6 +112,26 @@ def test_a_progress_bar_counts_the_folds_on_stderr(tmp_path, capsys):
 
 
 @pytest.mark.usefixtures('real_data')
+def test_damaged_lines_are_counted_once_on_resume(tmp_path, capsys):
+    """A garbage line, bytes that are not UTF-8, a line of JSON that is no result and a cut last
+    line: one warning line on stderr, naming the file and the 4 lines ignored."""
+    path = str(tmp_path / 'r.jsonl')
+    spec, grid = Spec('3.7', k=2, subset=400), search.make_grid('3.7', dict(TINY, num_epochs=[1]))
+    first = search.run_search(spec, grid, path, progress=False, log=lambda *a: None)
+    assert capsys.readouterr().err == ''  # a clean file: no warning
+    lines = open(path, 'rb').read().splitlines(keepends=True)
+    damaged = [b'garbage{\n', b'\xff\xfe\x00 not text\n', b'[1, 2]\n', lines[0][:40]]
+    with open(path, 'wb') as f:
+        f.write(b''.join(lines[:2] + damaged[:3] + lines[2:] + damaged[3:]))
+    logged = []
+    assert search.run_search(spec, grid, path, progress=False, log=logged.append) == first
+    assert capsys.readouterr().err.splitlines() == [
+        f'warning: {path}: 4 lines could not be read (cut short or damaged) and were ignored; '
+        'the folds they held are run again']
+    assert '4 already in' in logged[0] and '0 to run' in logged[0]
+
+
+@pytest.mark.usefixtures('real_data')
 def test_a_different_search_does_not_reuse_results(tmp_path):
     path = str(tmp_path / 'r.jsonl')
     grid = search.make_grid('3.7', dict(lr=[0.1], wd=[0.0], batch_size=[100], num_epochs=[1]))

@@ -121,13 +121,12 @@ def header(section, release):
 
 
 def write_blocks(path, section, release, blocks):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    """Replace the golden file `path` whole (d2lsoftmax.outputs: a full disk leaves the old)."""
+    from d2lsoftmax import outputs
     lines = header(section, release)
     for fp in sorted(blocks):
         lines.append(format_block(fp, blocks[fp]))
-    with open(path + '.tmp', 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-    os.replace(path + '.tmp', path)
+    outputs.write_bytes(path, ('\n'.join(lines) + '\n').encode('utf-8'))
 
 
 def main(argv=None):
@@ -163,9 +162,13 @@ def main(argv=None):
                          f'({fp}): the fingerprint misses something that matters')
             blocks[fp] = lines
             print(f'{section:<13} {env or "as configured"}: {lines[-1]}')
+    from d2lsoftmax.outputs import WriteError
     for (release, section), blocks in new.items():
         path = golden_path(release, section)
-        write_blocks(path, section, release, {**read_blocks(path), **blocks})
+        try:
+            write_blocks(path, section, release, {**read_blocks(path), **blocks})
+        except WriteError as e:
+            sys.exit(f'error: {e}')  # one line, exit status 1
         print('wrote', path)
 
 
