@@ -147,3 +147,24 @@ def test_the_loop_waits_for_the_batch_lookahead_back():
         losses.append(Loss(i))
         training._bound_lookahead(losses)
     assert waited == [0, 1, 2]  # the newest minus LOOKAHEAD, from batch LOOKAHEAD + 1 on
+
+
+def test_printed_ratios_are_python_floats_on_every_numpy():
+    """8545 of 10,000 right prints 0.855, as with the book's numpy 1: a float32 ratio (numpy 2's
+    promotion of float32 / int) would be 0.85449999 and print 0.854."""
+    y = nd.array(np.arange(10000) % 10)
+    right = nd.one_hot(y, 10)
+    wrong = nd.one_hot((y + 1) % 10, 10)
+    y_hat = nd.concat(right[:8545], wrong[8545:], dim=0)  # (10000, 10): 8545 rows right
+    batches = [(y_hat[i:i + 1000], y[i:i + 1000]) for i in range(0, 10000, 1000)]
+    acc = training.evaluate_accuracy(batches, lambda X: X)
+    assert type(acc) is float and acc == 0.8545 and '%.3f' % acc == '0.855'
+    assert '%.3f' % (np.float32(8545) / np.float32(10000)) == '0.854'  # what float32 prints
+
+
+def test_the_epochs_loss_is_summed_in_float64_like_numpy_1():
+    """Python float += float32, batch by batch, as d2lzh summed under numpy 1."""
+    losses = np.array([0.1, 0.2, 0.3] * 100, dtype=np.float32)
+    total = training._book_sum(losses)
+    assert type(total) is float
+    assert total == sum(float(v) for v in losses)  # sequential, in float64
