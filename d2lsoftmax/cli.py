@@ -27,13 +27,18 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
 
 
+def _parsed(text, kind, expected):
+    """`kind(text)`, or an argparse error saying what was expected."""
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected {expected}, got {text!r}') from None
+
+
 def _positive(kind, name=None):
     """Parse a positive `kind`; finite, and within limits.check's bounds for option `name`."""
     def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f'expected a positive number, got {text!r}')
+        value = _parsed(text, kind, 'a positive number')
         if not value > 0:
             raise argparse.ArgumentTypeError(f'must be positive, got {text}')
         return _within(name, value)
@@ -52,19 +57,12 @@ def _within(name, value):
 
 def _seed(text):
     """A seed: a whole number from 0 to 2**32 - 1 (what numpy accepts)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'expected a whole number, got {text!r}')
-    return _within('seed', value)
+    return _within('seed', _parsed(text, int, 'a whole number'))
 
 
 def _probability(text):
     """A drop probability: a number in [0, 1)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'expected a number in [0, 1), got {text!r}')
+    value = _parsed(text, float, 'a number in [0, 1)')
     if value < 0:
         raise argparse.ArgumentTypeError(f'must be positive or 0 (a drop probability, in '
                                          f'[0, 1)), got {text}')
@@ -330,10 +328,8 @@ def _main(argv):
 # -------------------------------------------- experiments: seeds, search, evaluate
 
 def _non_negative(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'expected a number >= 0, got {text!r}')
+    """A number >= 0, finite (weight decay)."""
+    value = _parsed(text, float, 'a number >= 0')
     if value < 0:
         raise argparse.ArgumentTypeError(f'must be >= 0, got {text}')
     return _within('wd', value)  # finite too: nan and inf are refused
