@@ -264,7 +264,8 @@ def test_a_copy_installed_from_a_wheel_finds_its_reference(real_data, tmp_path):
     sees this one's packages (a .pth file), run from a folder outside the checkout."""
     source = tmp_path / 'src'
     source.mkdir()
-    for name in ('setup.cfg', 'pyproject.toml', 'README.md', 'd2lsoftmax', 'chapters'):
+    for name in ('setup.cfg', 'setup.py', 'pyproject.toml', 'README.md', 'd2lsoftmax',
+                 'd2lsoftmax_compat.py', 'd2lsoftmax_compat.pth', 'chapters'):
         subprocess.run(['cp', '-r', os.path.join(ROOT, name), str(source)], check=True)
     for junk in source.rglob('__pycache__'):
         subprocess.run(['rm', '-rf', str(junk)], check=True)
@@ -281,6 +282,8 @@ def test_a_copy_installed_from_a_wheel_finds_its_reference(real_data, tmp_path):
     assert installed.returncode == 0, installed.stderr[-2000:]
     site = subprocess.run([python, '-c', 'import sysconfig; print(sysconfig.get_paths()'
                            '["purelib"])'], capture_output=True, text=True, check=True)
+    # The start-up hook that puts numpy's removed names back comes with the wheel.
+    assert os.path.isfile(os.path.join(site.stdout.strip(), 'd2lsoftmax_compat.pth'))
     # The dependencies, as a plain path: this venv's .pth files (its editable d2lsoftmax) stay out.
     with open(os.path.join(site.stdout.strip(), 'deps.pth'), 'w') as f:
         f.write(sysconfig.get_paths()['purelib'] + '\n')
