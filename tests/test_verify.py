@@ -8,6 +8,7 @@ when MXNet loads (OpenBLAS's kernels, oneDNN's ISA cap, threads) run in a fresh 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -285,8 +286,13 @@ def test_a_copy_installed_from_a_wheel_finds_its_reference(real_data, tmp_path):
     # The start-up hook that puts numpy's removed names back comes with the wheel.
     assert os.path.isfile(os.path.join(site.stdout.strip(), 'd2lsoftmax_compat.pth'))
     # The dependencies, as a plain path: this venv's .pth files (its editable d2lsoftmax) stay out.
+    deps = sysconfig.get_paths()['purelib']
     with open(os.path.join(site.stdout.strip(), 'deps.pth'), 'w') as f:
-        f.write(sysconfig.get_paths()['purelib'] + '\n')
+        f.write(deps + '\n')
+    # and setuptools' `distutils` (MXNet imports it; Python 3.12 dropped it), read after deps.pth
+    shim = os.path.join(deps, 'distutils-precedence.pth')
+    if os.path.isfile(shim):
+        shutil.copy(shim, site.stdout.strip())
     elsewhere = tmp_path / 'elsewhere'
     elsewhere.mkdir()
     where = subprocess.run([python, '-c', 'from d2lsoftmax import reference; '
