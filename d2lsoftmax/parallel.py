@@ -6,11 +6,18 @@ cores // jobs OpenMP threads (OMP_NUM_THREADS, read by MXNet as it loads), so
 two workers on two cores do not fight over them.
 """
 import os
+import sys
 import warnings
 
 from joblib import Parallel, delayed, parallel_config
 
 from . import interrupt
+
+# After Ctrl-C a command exits at once (interrupt.handling), before loky has unregistered its
+# semaphores and memmapping folders. loky's resource tracker, a process of its own started with
+# this process's -W options, then removes them, and would warn about each on our stderr after
+# the one line that says what was interrupted.
+QUIET_TRACKER = 'ignore:resource_tracker:UserWarning'
 
 
 def default_jobs():
@@ -34,6 +41,8 @@ def imap(fn, tasks, jobs=1, executor=None):
         yield from (fn(task) for task in tasks)
         return
     threads = max(1, default_jobs() // jobs)
+    if QUIET_TRACKER not in sys.warnoptions:  # read when loky starts its tracker
+        sys.warnoptions.append(QUIET_TRACKER)
     # worker_init: workers ignore Ctrl-C (this process stops the pool) and exit when this
     # process dies, even of SIGKILL, instead of training on for minutes.
     with parallel_config(backend='loky', inner_max_num_threads=threads,
