@@ -118,7 +118,8 @@ def gemm_floor(section, num_epochs=5, repeat=3):
 
 def train_seconds(section, num_epochs=5):
     """Seconds of the chapter's 5 epochs in this process (data already read)."""
-    from d2lsoftmax import data, runs
+    from d2lsoftmax import data
+    from d2lsoftmax.experiments import runs
     data.load_arrays('train'), data.load_arrays('test')
     start = time.perf_counter()
     runs.train_chapter(section, num_epochs=num_epochs)

@@ -26,7 +26,7 @@ import os
 import tempfile
 import time
 
-from d2lsoftmax import cluster, search
+from d2lsoftmax.experiments import cluster, search
 
 GRID = {'lr': [0.01, 0.1, 0.5], 'num_hiddens': [50, 200], 'wd': [1e-3], 'batch_size': [64, 256]}
 FOLDS, SUBSET = 3, 24000

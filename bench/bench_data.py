@@ -30,7 +30,7 @@ def load(name, batch_size):
     if num_workers is None:
         import d2lsoftmax
         return d2lsoftmax.load_data_fashion_mnist(batch_size)
-    from d2lsoftmax import book
+    from d2lsoftmax.reference import book
     return book.load_data_fashion_mnist(batch_size, num_workers=num_workers)
 
 

@@ -15,7 +15,7 @@ import os
 import tempfile
 import time
 
-from d2lsoftmax import parallel, search
+from d2lsoftmax.experiments import parallel, search
 
 
 def floats(text):

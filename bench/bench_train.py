@@ -34,14 +34,15 @@ def peak_rss_mb():
 
 
 def run_ours(section, num_epochs, workers):
-    from d2lsoftmax import runs
+    from d2lsoftmax.experiments import runs
     from d2lsoftmax.training import EPOCH_LINE
     records, _ = runs.train_chapter(section, num_epochs=num_epochs)
     return [EPOCH_LINE % r for r in records]
 
 
 def run_book(section, num_epochs, workers):
-    from d2lsoftmax import book, runs
+    from d2lsoftmax.reference import book
+    from d2lsoftmax.experiments import runs
     lines, _ = runs.train_chapter(
         section, num_epochs=num_epochs, train=book.train_ch3_lines,
         loader=lambda b: book.load_data_fashion_mnist(b, num_workers=workers))
@@ -65,7 +66,8 @@ def torch_net(section, torch):
 def run_torch(section, num_epochs, workers):
     import numpy as np
     import torch
-    from d2lsoftmax import runs, sections
+    from d2lsoftmax.experiments import runs
+    from d2lsoftmax import sections
     from d2lsoftmax.data import load_arrays
     from d2lsoftmax.training import EPOCH_LINE
     args = sections.chapter_args(section)
@@ -108,7 +110,9 @@ def child(kind, section, num_epochs, workers):
     """Run one measurement in this process and print it as JSON on the last line."""
     # Imports are not part of the timed work: load every module the run will use.
     import d2lzh  # noqa: F401
-    from d2lsoftmax import book, runs, sections  # noqa: F401
+    from d2lsoftmax.reference import book  # noqa: F401
+    from d2lsoftmax.experiments import runs
+    from d2lsoftmax import sections
     sections.chapter(section)
     if kind == 'torch':
         import torch  # noqa: F401
@@ -193,7 +197,8 @@ def every_run(section, m):
 
 
 def main():
-    from d2lsoftmax import data, runs, sections
+    from d2lsoftmax import data, sections
+    from d2lsoftmax.experiments import runs
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--sections', nargs='+', default=None)
     parser.add_argument('--num-epochs', type=int, default=5)

@@ -21,9 +21,10 @@ import numpy as np
 from mxnet import nd
 from mxnet.gluon import loss as gloss
 
-from d2lsoftmax import cli, stable
-from d2lsoftmax.concise import sgd_trainer, softmax_loss
-from d2lsoftmax.scratch import cross_entropy, init_params, softmax_regression
+from d2lsoftmax import cli
+from d2lsoftmax.models import stable
+from d2lsoftmax.models.concise import sgd_trainer, softmax_loss
+from d2lsoftmax.models.scratch import cross_entropy, init_params, softmax_regression
 
 BOOK_LR = 0.1  # the steps of scratch and concise are compared at the book's rate
 DIVERGE_LR = 1.0  # a rate at which the naive softmax of section 3.6 produces nan

@@ -8,7 +8,7 @@ import importlib
 
 import d2lsoftmax_compat
 
-from . import blas
+from d2lsoftmax.util import blas
 
 __version__ = '0.1.0'
 d2lsoftmax_compat.install()  # before MXNet loads: the numpy names it reads (numpy 1.24+)
@@ -20,20 +20,29 @@ _NAMES = {
     'DataError': 'data', 'FashionMNISTIter': 'data', 'get_fashion_mnist_labels': 'data',
     'load_data_fashion_mnist': 'data',
     # linear regression (3.2, 3.3, 3.12, 3.16)
-    'data_iter': 'linear', 'linreg': 'linear', 'squared_loss': 'linear',
+    'data_iter': 'models.linear', 'linreg': 'models.linear', 'squared_loss': 'models.linear',
     # softmax regression and the training loop (3.6, 3.7, 3.9, 3.10, 3.13)
-    'sgd': 'scratch', 'EpochRecord': 'training', 'TrainingDiverged': 'training',
+    'sgd': 'models.scratch', 'EpochRecord': 'training', 'TrainingDiverged': 'training',
     'check_divergence': 'training',
     'evaluate_accuracy': 'training', 'predict_ch3': 'training', 'set_seed': 'training',
     'train_ch3': 'training',
     # figures
-    'plt': 'plotting', 'set_figsize': 'plotting', 'semilogy': 'plotting',
-    'show_fashion_mnist': 'plotting', 'show_images': 'plotting',
-    'use_svg_display': 'plotting', 'plot_history': 'plotting',
+    'plt': 'training.plotting', 'set_figsize': 'training.plotting',
+    'semilogy': 'training.plotting', 'show_fashion_mnist': 'training.plotting',
+    'show_images': 'training.plotting', 'use_svg_display': 'training.plotting',
+    'plot_history': 'training.plotting',
 }
-_SUBMODULES = {'blas', 'book', 'checkpoint', 'concise', 'data', 'evaluation', 'experiment', 'linear',
-               'models', 'optimizers', 'parallel', 'plotting', 'regularization', 'runs',
-               'schedules', 'scratch', 'search', 'sections', 'seeds', 'stable', 'training'}
+# the package's modules by their short names, as the chapters use them (d2l.data, d2l.stable)
+_SUBMODULES = {
+    'data': 'data', 'models': 'models', 'training': 'training', 'sections': 'sections',
+    'reference': 'reference', 'book': 'reference.book', 'blas': 'util.blas',
+    **{name: f'models.{name}' for name in ('concise', 'linear', 'regularization', 'scratch',
+                                           'stable')},
+    'plotting': 'training.plotting',
+    **{name: f'experiments.{name}' for name in ('checkpoint', 'evaluation', 'experiment',
+                                                'optimizers', 'parallel', 'runs', 'schedules',
+                                                'search', 'seeds')},
+}
 __all__ = sorted(_NAMES)
 
 
@@ -42,7 +51,7 @@ def __getattr__(name):
     if name in _NAMES:
         value = getattr(importlib.import_module(f'{__name__}.{_NAMES[name]}'), name)
     elif name in _SUBMODULES:
-        value = importlib.import_module(f'{__name__}.{name}')
+        value = importlib.import_module(f'{__name__}.{_SUBMODULES[name]}')
     else:
         raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
     globals()[name] = value
@@ -50,4 +59,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_NAMES) | _SUBMODULES)
+    return sorted(set(globals()) | set(_NAMES) | set(_SUBMODULES))

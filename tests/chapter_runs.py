@@ -10,7 +10,9 @@ import json
 import os
 from functools import lru_cache
 
-from d2lsoftmax import book, outputs, runs
+from d2lsoftmax.reference import book
+from d2lsoftmax.util import outputs
+from d2lsoftmax.experiments import runs
 from d2lsoftmax.training import EPOCH_LINE, EpochRecord
 
 

@@ -27,7 +27,8 @@ def _share_the_cores():
 
 _share_the_cores()
 
-from d2lsoftmax import data, releases  # noqa: E402  (MXNet loads here)
+from d2lsoftmax import data  # noqa: E402  (MXNet loads here)
+from d2lsoftmax.data import releases
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Beside CI only (never on a user's machine): the 2017-08-26 label files, book_logs.md.
@@ -76,7 +77,7 @@ def _interrupt_state():
     """SIGINT's and SIGTERM's handlers, sys.excepthook and the interrupt notes, as they stand."""
     import signal
     import sys
-    from d2lsoftmax import interrupt
+    from d2lsoftmax.util import interrupt
     return ([signal.getsignal(number) for number in interrupt.SIGNALS], sys.excepthook,
             list(interrupt._notes))
 
@@ -92,7 +93,7 @@ def restored_interrupt_handling():
     yield
     import signal
     import sys
-    from d2lsoftmax import interrupt
+    from d2lsoftmax.util import interrupt
     handlers, sys.excepthook, notes = PRISTINE_INTERRUPT_STATE
     for number, handler in zip(interrupt.SIGNALS, handlers):
         signal.signal(number, handler)

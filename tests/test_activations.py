@@ -3,7 +3,9 @@ import numpy as np
 import pytest
 from mxnet import nd
 
-from d2lsoftmax import cli, plotting, scratch
+from d2lsoftmax import cli
+from d2lsoftmax.training import plotting
+from d2lsoftmax.models import scratch
 
 
 @pytest.fixture(scope='module')

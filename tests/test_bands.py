@@ -2,17 +2,18 @@
 
 Every run shuffles differently, so these are bands, not golden values. On the
 book's release (2017-08-26, gluon's mirror) the band is the book's own published
-run (d2lsoftmax.book_figures, Source A); on the current release (2017-08-31,
+run (d2lsoftmax.reference.book_figures, Source A); on the current release (2017-08-31,
 Debian, torchvision, TFDS) it is the spread this package measured over seeds 0-9
 (tests/golden/regenerate.py --seeds 10, shipped in book_figures.MEASURED beside
-the reference logs of d2lsoftmax/golden/). Mixing them would be wrong: the two
+the reference logs of d2lsoftmax/reference/golden/). Mixing them would be wrong: the two
 releases split train and test differently (about 1.4 points of test accuracy).
 """
 import pytest
 
 from chapter_runs import seed0_records
-from d2lsoftmax import book_figures, data, reference, sections
-from d2lsoftmax.releases import BOOK, CURRENT
+from d2lsoftmax.reference import book_figures
+from d2lsoftmax import data, reference, sections
+from d2lsoftmax.data.releases import BOOK, CURRENT
 from d2lsoftmax.training import EpochRecord
 
 # Book band, per chapter family: (loss within, train acc within, test acc at least
@@ -72,7 +73,7 @@ def outside_measured_band(section, release, final):
 
 @pytest.mark.parametrize('section', sections.training_sections())
 def test_the_reference_logs_lie_in_the_measured_band(section):
-    """The two shipped references agree: every recorded seed-0 final epoch (d2lsoftmax/golden)
+    """The two shipped references agree: every recorded seed-0 final epoch (d2lsoftmax/reference/golden)
     lies in the spread measured over seeds 0-9 (book_figures.MEASURED)."""
     blocks = reference.blocks(CURRENT, section)
     assert blocks

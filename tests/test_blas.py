@@ -1,11 +1,11 @@
-"""d2lsoftmax.blas: OpenBLAS's fast kernels where MXNet's OpenBLAS does not know the CPU."""
+"""d2lsoftmax.util.blas: OpenBLAS's fast kernels where MXNet's OpenBLAS does not know the CPU."""
 import os
 import subprocess
 import sys
 
 import pytest
 
-from d2lsoftmax import blas
+from d2lsoftmax.util import blas
 
 
 def test_prescott_on_a_cpu_with_avx2_and_fma_becomes_haswell():
@@ -55,7 +55,7 @@ def test_importing_d2lsoftmax_first_sets_the_kernels_mxnet_then_runs(given):
     env = {k: v for k, v in os.environ.items() if k != blas.ENV}
     if given:
         env[blas.ENV] = given
-    code = ('import os, d2lsoftmax, mxnet; from d2lsoftmax import blas; '
+    code = ('import os, d2lsoftmax, mxnet; from d2lsoftmax.util import blas; '
             'print(os.environ.get(blas.ENV), blas.loaded_core())')
     out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
                          text=True, check=True, timeout=120).stdout.split()

@@ -571,7 +571,7 @@ def d2lzh_runs_here(monkeypatch):
 
 def run_in_process(code, capsys):
     """exec a seeded program in a fresh namespace; returns what it printed."""
-    from d2lsoftmax import plotting
+    from d2lsoftmax.training import plotting
     capsys.readouterr()
     exec(compile(SEEDING + code, '<book program>', 'exec'), {'__name__': '__book__'})
     plotting.plt.close('all')  # d2lzh leaves its figures open

@@ -14,7 +14,8 @@ import sys
 import pytest
 
 from chapter_runs import seed0_lines
-from d2lsoftmax import cli, runs, sections
+from d2lsoftmax import cli, sections
+from d2lsoftmax.experiments import runs
 from d2lsoftmax.training import EPOCH_LINE
 
 CHAPTERS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from mxnet import nd
 
-from d2lsoftmax import checkpoint, cli, experiment
-from d2lsoftmax.checkpoint import CheckpointError
+from d2lsoftmax.experiments import checkpoint, experiment
+from d2lsoftmax import cli
+from d2lsoftmax.experiments.checkpoint import CheckpointError
 from d2lsoftmax.data import DataError, FashionMNISTIter, find_data_dir, load_arrays
 from d2lsoftmax import models
 from d2lsoftmax.sections import chapter_args, chapters

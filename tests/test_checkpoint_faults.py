@@ -16,8 +16,10 @@ import numpy as np
 import pytest
 from mxnet import nd
 
-from d2lsoftmax import checkpoint, cli, models, outputs
-from d2lsoftmax.checkpoint import CheckpointError
+from d2lsoftmax.experiments import checkpoint
+from d2lsoftmax import cli, models
+from d2lsoftmax.util import outputs
+from d2lsoftmax.experiments.checkpoint import CheckpointError
 from d2lsoftmax.sections import chapter_args
 
 RELEASE = '2017-08-31'
@@ -174,7 +176,8 @@ def test_an_interrupted_save_leaves_no_part(tmp_path, monkeypatch):
 
 ZYGOTE = '''
 import os, sys
-from d2lsoftmax import checkpoint, models
+from d2lsoftmax.experiments import checkpoint
+from d2lsoftmax import models
 from d2lsoftmax.sections import chapter_args
 path = sys.argv[1]
 built = {}

@@ -19,9 +19,10 @@ from dataclasses import asdict
 import pytest
 
 from conftest import DEAD_REPO, REAL_DATA_DIR
-from d2lsoftmax import cli, cluster, data, search, seeds
-from d2lsoftmax.experiment import Settings
-from d2lsoftmax.search import Spec
+from d2lsoftmax import cli, data
+from d2lsoftmax.experiments import cluster, search, seeds
+from d2lsoftmax.experiments.experiment import Settings
+from d2lsoftmax.experiments.search import Spec
 
 distributed = pytest.importorskip('distributed')
 
@@ -324,7 +325,7 @@ def test_workers_without_the_clients_release_fail_once_and_stop(executor, tmp_pa
 
 @pytest.mark.slow
 def test_plain_runs_never_import_distributed():
-    code = ('import sys; from d2lsoftmax import cli, cluster, parallel, search, seeds; '
+    code = ('import sys; from d2lsoftmax import cli; from d2lsoftmax.experiments import cluster, parallel, search, seeds; '
             'list(parallel.imap(abs, [-1, -2], 2)); print("distributed" in sys.modules)')
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                          timeout=120)

@@ -14,7 +14,7 @@ import pytest
 
 from d2lsoftmax import data
 from d2lsoftmax.data import DataError
-from d2lsoftmax.releases import BOOK, CURRENT
+from d2lsoftmax.data.releases import BOOK, CURRENT
 
 GLUON_PREFIX = '/gluon/dataset/fashion-mnist/'  # where gluon's repository keeps the files
 ALL_GZ = sorted(base + '.gz' for pair in data.FILES.values() for base in pair)

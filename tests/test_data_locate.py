@@ -6,7 +6,7 @@ import pytest
 import d2lsoftmax
 from d2lsoftmax import data
 from d2lsoftmax.data import DataError
-from d2lsoftmax.releases import BOOK, CURRENT
+from d2lsoftmax.data.releases import BOOK, CURRENT
 
 TEST_LABELS = data.FILES['test'][1]
 

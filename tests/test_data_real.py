@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import d2lsoftmax
-from d2lsoftmax import book, data
+from d2lsoftmax.reference import book
+from d2lsoftmax import data
 
 BATCH = 256
 

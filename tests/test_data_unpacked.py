@@ -5,7 +5,7 @@ import os
 import numpy as np
 
 from d2lsoftmax import data
-from d2lsoftmax.releases import BOOK, CURRENT
+from d2lsoftmax.data.releases import BOOK, CURRENT
 
 TRAIN_IMAGES, TRAIN_LABELS = data.FILES['train']
 

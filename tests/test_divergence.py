@@ -11,7 +11,8 @@ import sys
 import pytest
 
 import d2lsoftmax as d2l
-from d2lsoftmax import cli, experiment, reference, training
+from d2lsoftmax import cli, reference, training
+from d2lsoftmax.experiments import experiment
 from d2lsoftmax.data import FashionMNISTIter, load_arrays
 from d2lsoftmax.training import EpochRecord, TrainingDiverged
 

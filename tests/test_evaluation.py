@@ -4,7 +4,8 @@ import re
 import numpy as np
 import pytest
 
-from d2lsoftmax import checkpoint, cli, evaluation, experiment
+from d2lsoftmax.experiments import checkpoint, evaluation, experiment
+from d2lsoftmax import cli
 from d2lsoftmax.data import TEXT_LABELS, FashionMNISTIter, load_arrays, load_data_fashion_mnist
 from d2lsoftmax.sections import chapter_args
 

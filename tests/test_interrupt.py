@@ -17,7 +17,9 @@ import time
 
 import pytest
 
-from d2lsoftmax import checkpoint, interrupt, models, sections
+from d2lsoftmax.experiments import checkpoint
+from d2lsoftmax.util import interrupt
+from d2lsoftmax import models, sections
 from d2lsoftmax.sections import chapter_args
 
 PROMPT_S = 10  # an interrupted command must be gone this soon after SIGINT
@@ -108,7 +110,7 @@ def _no_leftovers(*folders):
 
 FINALIZER = '''
 import os, signal, sys, threading, time
-from d2lsoftmax import interrupt
+from d2lsoftmax.util import interrupt
 class Freed:
     def __del__(self):  # like NDArray.__del__: most of the time is spent in finalizers
         end = time.time() + 0.002
@@ -171,7 +173,7 @@ def test_workers_ignore_ctrl_c_and_the_handler_is_restored(tmp_path):
 
 LEAVES_THE_POOL = '''
 import os, time
-from d2lsoftmax import parallel
+from d2lsoftmax.experiments import parallel
 for _ in parallel.imap(time.sleep, [0.2, 3, 3], jobs=2):
     os._exit(130)  # what interrupt.handling(final=True) does after the one line
 '''

@@ -15,23 +15,25 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = 'd2lsoftmax'
-LAYERS = [  # bottom to top
-    ('data', {'data', 'releases', 'book_figures', 'reference'}),
-    ('models', {'scratch', 'concise', 'stable', 'linear', 'models', 'regularization',
-                'optimizers', 'schedules'}),
+LAYERS = [  # bottom to top: each a folder of the package (sections: the chapters' table)
+    ('data', {'data', 'reference'}),
+    ('models', {'models'}),
     ('training', {'training'}),
-    ('experiments', {'runs', 'experiment', 'seeds', 'search', 'checkpoint', 'evaluation',
-                     'parallel', 'book', 'cluster', 'verify'}),
-    ('command line', {'cli', 'notebooks', 'chapters'}),
+    ('experiments', {'experiments'}),
+    ('command line', {'cli', 'chapters'}),
 ]
-# limits, outputs, interrupt and blas import nothing of the package; numerics only blas
-LEAVES = {'plotting', 'sections', 'limits', 'outputs', 'interrupt', 'blas', 'numerics'}
-LEAF_MAY_IMPORT = {'data'} | LEAVES  # layer names and leaf modules a leaf may import
-NOT_LAYERED = {'__init__'}  # the package's lazy names (importlib) and blas, a leaf, before MXNet
+# util/ imports nothing of the package (numerics reads blas); sections is plain data;
+# plotting (figures from records and images) imports only data and util.
+LEAVES = {'util', 'sections', 'training.plotting'}
+NOT_LAYERED = {'__init__'}  # the package's lazy names (importlib): the book's `d2l.` names
+
+
+def _leaf(module):
+    return module in LEAVES or module.split('.')[0] in LEAVES
 
 
 def layer_of(module):
-    """Index of the layer holding `module` (chapters.* count as 'chapters')."""
+    """Index of the layer holding `module`: its folder (chapters.* count as 'chapters')."""
     name = module.split('.')[0]
     for rank, (_, members) in enumerate(LAYERS):
         if name in members:
@@ -40,15 +42,24 @@ def layer_of(module):
 
 
 def module_files():
-    """{module: path} of every module of the package and of its chapters."""
+    """{module: path} of every module of the package (dotted below it: 'data.releases', a
+    folder's __init__ by the folder's name) and of its chapters."""
     found = {}
-    for folder, prefix in ((os.path.join(REPO, PACKAGE), ''), (os.path.join(REPO, 'chapters'),
-                                                             'chapters.')):
-        for name in sorted(os.listdir(folder)):
-            if name.endswith('.py'):
-                module = prefix + name[:-3]
-                if module != 'chapters.__init__':
-                    found[module] = os.path.join(folder, name)
+    root = os.path.join(REPO, PACKAGE)
+    for folder, _, names in sorted(os.walk(root)):
+        relative = os.path.relpath(folder, root)
+        if '__pycache__' in relative or 'golden' in relative:
+            continue
+        prefix = '' if relative == '.' else relative.replace(os.sep, '.') + '.'
+        for name in sorted(names):
+            if name.endswith('.py') and name != '__main__.py':
+                module = (prefix[:-1] or '__init__') if name == '__init__.py' \
+                    else prefix + name[:-3]
+                found[module] = os.path.join(folder, name)
+    chapters = os.path.join(REPO, 'chapters')
+    for name in sorted(os.listdir(chapters)):
+        if name.endswith('.py') and name != '__init__.py':
+            found['chapters.' + name[:-3]] = os.path.join(chapters, name)
     return found
 
 
@@ -65,7 +76,9 @@ def package_imports(path, module, known):
                 if origin != PACKAGE and not origin.startswith(PACKAGE + '.'):
                     continue
                 origin = origin[len(PACKAGE) + 1:]
-            names = [f'{origin}.{a.name}' if origin else a.name for a in node.names] + [origin]
+            names = [f'{origin}.{a.name}' if origin else a.name for a in node.names]
+            if not all(name in known for name in names):  # not only submodules: the module
+                names.append(origin)
         else:
             continue
         for name in names:
@@ -93,10 +106,10 @@ def upward_imports(graph):
         for target in sorted(targets):
             if target in NOT_LAYERED:
                 continue
-            if module in LEAVES:
-                if target not in LEAVES and layer_of(target) != 0:
+            if _leaf(module):
+                if not _leaf(target) and layer_of(target) != 0:
                     bad.append(f'{module} -> {target} (a leaf utility imports only data)')
-            elif target not in LEAVES and layer_of(target) > layer_of(module):
+            elif not _leaf(target) and layer_of(target) > layer_of(module):
                 bad.append(f'{module} -> {target} ({LAYERS[layer_of(module)][0]} imports '
                            f'{LAYERS[layer_of(target)][0]})')
     return bad
@@ -135,7 +148,7 @@ def cycles(graph):
 # ------------------------------------------------------------------ the rules
 
 def test_every_module_has_a_layer():
-    unplaced = [m for m in import_graph() if m not in NOT_LAYERED and m not in LEAVES
+    unplaced = [m for m in import_graph() if m not in NOT_LAYERED and not _leaf(m)
                 and not _placed(m)]
     assert not unplaced, f'place these modules in a layer of tests/test_layers.py: {unplaced}'
 
@@ -158,19 +171,19 @@ def test_nothing_imports_upward():
 
 def test_the_graph_sees_relative_absolute_and_lazy_imports():
     graph = import_graph()
-    assert {'models', 'data', 'sections', 'training'} <= graph['runs']  # from . / from .x
-    assert 'plotting' in graph['training']  # inside predict_ch3
+    assert {'models', 'data', 'sections', 'training'} <= graph['experiments.runs']
+    assert 'training.plotting' in graph['training']  # inside predict_ch3
     assert 'cli' in graph['chapters.ch3_6_softmax_scratch']  # from d2lsoftmax import cli
     assert 'training' in graph['cli']  # inside user_error_types
 
 
 def test_the_checks_catch_an_upward_import_and_a_cycle():
-    graph = {'runs': {'cli', 'models'}, 'cli': {'runs'}, 'models': set(),
-             'plotting': {'training'}, 'training': set()}
+    graph = {'experiments.runs': {'cli', 'models'}, 'cli': {'experiments.runs'},
+             'models': set(), 'training.plotting': {'training'}, 'training': set()}
     assert upward_imports(graph) == [
-        'runs -> cli (experiments imports command line)',
-        'plotting -> training (a leaf utility imports only data)']
-    assert cycles(graph) == [['cli', 'runs']]
+        'experiments.runs -> cli (experiments imports command line)',
+        'training.plotting -> training (a leaf utility imports only data)']
+    assert cycles(graph) == [['cli', 'experiments.runs']]
 
 
 # ------------------------------------------------------------- third parties
@@ -189,7 +202,8 @@ def top_level_imports(path):
 def test_only_plotting_imports_matplotlib():
     """Every figure is drawn by plotting; other modules and the chapters call it."""
     assert [module for module, path in module_files().items()
-            if 'matplotlib' in {name for _, name in top_level_imports(path)}] == ['plotting']
+            if 'matplotlib' in {name for _, name in top_level_imports(path)}] == \
+        ['training.plotting']
 
 
 def test_every_chapter_imports_d2lsoftmax_before_mxnet():

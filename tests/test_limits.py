@@ -6,7 +6,9 @@ import time
 
 import pytest
 
-from d2lsoftmax import cli, limits, seeds
+from d2lsoftmax import cli
+from d2lsoftmax.util import limits
+from d2lsoftmax.experiments import seeds
 
 SEARCH = ['search', '3.10', '--lr', '0.1', '--num-hiddens', '10', '--wd', '0',
           '--batch-size', '100', '--num-epochs', '1', '--no-progress']
@@ -78,7 +80,7 @@ def test_seed_lists_up_to_the_limit_parse_and_larger_ones_are_never_built():
 
 
 def test_the_search_library_refuses_too_many_folds_before_building_tasks(tmp_path):
-    from d2lsoftmax import search
+    from d2lsoftmax.experiments import search
     with pytest.raises(limits.UsageError, match='more than the 600'):
         search.run_search(search.Spec('3.7', k=700, subset=600), {'lr': [0.1]},
                           str(tmp_path / 'r.jsonl'), progress=False, log=lambda *a: None)

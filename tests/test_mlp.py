@@ -3,7 +3,9 @@ import numpy as np
 import pytest
 from mxnet import autograd, nd
 
-from d2lsoftmax import cli, concise, runs, scratch, sections, stable
+from d2lsoftmax import cli, sections
+from d2lsoftmax.models import concise, scratch, stable
+from d2lsoftmax.experiments import runs
 from d2lsoftmax.data import FashionMNISTIter, load_arrays
 from d2lsoftmax.training import set_seed
 

@@ -13,7 +13,8 @@ import sys
 import pytest
 
 from chapter_runs import seed0_lines
-from d2lsoftmax import cli, notebooks, sections
+from d2lsoftmax import cli, sections
+from d2lsoftmax.cli import notebooks
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALL = list(sections.chapters())

@@ -14,8 +14,9 @@ import sys
 
 import pytest
 
-from d2lsoftmax import cli, outputs
-from d2lsoftmax.outputs import OutputError, WriteError
+from d2lsoftmax import cli
+from d2lsoftmax.util import outputs
+from d2lsoftmax.util.outputs import OutputError, WriteError
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -239,7 +240,7 @@ def test_a_lock_left_by_a_killed_process_is_taken(tmp_path):
 
 def test_the_lock_is_held_across_processes(tmp_path):
     results = str(tmp_path / 'r.jsonl')
-    program = ('import sys\nfrom d2lsoftmax import outputs\n'
+    program = ('import sys\nfrom d2lsoftmax.util import outputs\n'
                'try:\n    with outputs.locked(sys.argv[1]):\n        pass\n'
                'except outputs.OutputError as e:\n    print(e)\n')
     with outputs.locked(results):

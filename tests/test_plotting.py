@@ -7,7 +7,7 @@ import IPython.display
 import numpy as np
 from mxnet import nd
 
-from d2lsoftmax import plotting
+from d2lsoftmax.training import plotting
 from d2lsoftmax.training import EpochRecord
 
 RECORDS = [EpochRecord(1, 0.79, 0.75, 0.79), EpochRecord(2, 0.57, 0.81, 0.81)]
@@ -94,7 +94,7 @@ def test_image_grid_draws_each_image_in_its_cell_as_imshow_colours_it(tmp_path):
 def test_the_packages_figures_need_no_pyplot(tmp_path):
     """The grid and the curves are drawn with Figure and Agg only (pyplot costs time)."""
     grid, curves = str(tmp_path / 'g.png'), str(tmp_path / 'h.png')
-    code = ('import sys, numpy as np; from d2lsoftmax import plotting; '
+    code = ('import sys, numpy as np; from d2lsoftmax.training import plotting; '
             'from d2lsoftmax.training import EpochRecord; '
             f'plotting.prediction_grid(np.zeros((2, 28, 28)), ["a\\na", "b\\nc"], {grid!r}); '
             f'plotting.plot_history([EpochRecord(1, .5, .8, .8)], {curves!r}); '

@@ -9,8 +9,9 @@ import sys
 
 import pytest
 
-from d2lsoftmax import book_figures, cli, sections
-from d2lsoftmax.releases import CURRENT
+from d2lsoftmax.reference import book_figures
+from d2lsoftmax import cli, sections
+from d2lsoftmax.data.releases import CURRENT
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'golden'))
 from regenerate import golden_path, read_blocks  # noqa: E402

@@ -11,7 +11,9 @@ import functools
 
 import pytest
 
-from d2lsoftmax import data, models, runs, scratch
+from d2lsoftmax import data, models
+from d2lsoftmax.experiments import runs
+from d2lsoftmax.models import scratch
 from d2lsoftmax.reference import MARGIN, band_problems, blocks as reference_blocks
 from d2lsoftmax.training import EPOCH_LINE, TrainingDiverged
 

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from mxnet import autograd, nd
 
-from d2lsoftmax import experiment, regularization, schedules
+from d2lsoftmax.experiments import experiment, schedules
+from d2lsoftmax.models import regularization
 from d2lsoftmax.data import DataError, FashionMNISTIter, find_data_dir, load_arrays
-from d2lsoftmax.experiment import Settings
+from d2lsoftmax.experiments.experiment import Settings
 from d2lsoftmax import models
 from d2lsoftmax.sections import chapter_args
 from d2lsoftmax.training import train_ch3
@@ -118,7 +119,7 @@ def test_weight_decay_shrinks_the_weights_but_not_the_bias(data, init):
 
 
 def test_concise_decay_spares_the_bias():
-    from d2lsoftmax.concise import softmax_net
+    from d2lsoftmax.models.concise import softmax_net
     net = softmax_net()
     regularization.no_bias_decay(net)
     mults = {name.split('_')[-1]: p.wd_mult for name, p in net.collect_params().items()}

@@ -11,9 +11,11 @@ import pytest
 from conftest import REAL_DATA_DIR, REPO, SHARED, _write_idx, register
 
 import d2lsoftmax
-from d2lsoftmax import book_figures, data, releases
+from d2lsoftmax.reference import book_figures
+from d2lsoftmax import data
+from d2lsoftmax.data import releases
 from d2lsoftmax.data import DataError
-from d2lsoftmax.releases import BOOK, CURRENT
+from d2lsoftmax.data.releases import BOOK, CURRENT
 
 TRAIN_IMAGES, TRAIN_LABELS = data.FILES['train']
 TEST_IMAGES, TEST_LABELS = data.FILES['test']
@@ -201,7 +203,7 @@ def test_the_release_line(tmp_path, fake_data):
 @pytest.mark.slow
 def test_the_light_modules_import_neither_mxnet_nor_matplotlib():
     """releases and book_figures are plain data; data itself needs MXNet, never matplotlib."""
-    code = ('import sys; import d2lsoftmax.releases, d2lsoftmax.book_figures; '
+    code = ('import sys; import d2lsoftmax.data.releases, d2lsoftmax.reference.book_figures; '
             "assert 'mxnet' not in sys.modules, 'mxnet'; import d2lsoftmax.data; "
             "assert 'matplotlib' not in sys.modules, 'matplotlib'")
     result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
@@ -281,7 +283,7 @@ def test_a_verbose_chapter_run_prints_the_release_before_its_epoch_lines(tmp_pat
                                                                           capsys):
     """runs.train_chapter(verbose=True), what the chapters and `run` use: one release line,
     then the book's epoch lines; quiet runs (golden logs, seeds, folds) print none."""
-    from d2lsoftmax import runs
+    from d2lsoftmax.experiments import runs
     fake_data(tmp_path / 'fake', sizes={'train': 20, 'test': 10})
     loader = lambda b: d2lsoftmax.load_data_fashion_mnist(b, root=tmp_path / 'fake')  # noqa
     runs.train_chapter('3.6', loader=loader, verbose=True, num_epochs=2)

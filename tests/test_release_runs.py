@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from d2lsoftmax import cli, data
-from d2lsoftmax.releases import BOOK, CURRENT
+from d2lsoftmax.data.releases import BOOK, CURRENT
 
 EPOCH = re.compile(r'^epoch \d+, loss \d+\.\d{4}, train acc \d\.\d{3}, test acc \d\.\d{3}$')
 pytestmark = pytest.mark.usefixtures('real_data')

@@ -8,8 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from d2lsoftmax import data, search
-from d2lsoftmax.search import Spec
+from d2lsoftmax import data
+from d2lsoftmax.experiments import search
+from d2lsoftmax.experiments.search import Spec
 
 TINY = dict(lr=[0.05, 0.2], wd=[0.0], batch_size=[100])  # 2 configurations
 

@@ -4,8 +4,9 @@ import os
 import numpy as np
 import pytest
 
-from d2lsoftmax import cli, seeds
-from d2lsoftmax.experiment import Settings
+from d2lsoftmax import cli
+from d2lsoftmax.experiments import seeds
+from d2lsoftmax.experiments.experiment import Settings
 from d2lsoftmax.training import EPOCH_LINE, EpochRecord
 
 GOLDEN = os.path.join(os.path.dirname(__file__), 'golden')
@@ -105,8 +106,8 @@ def test_the_book_is_placed_only_among_seeds_run_on_its_release(monkeypatch):
     """Without $D2LSOFTMAX_BOOK_LOGS: seeds on the book's release are compared with the
     shipped figures; on the other release the comparison is skipped, saying why, and the
     spread this package measured there is given instead."""
-    from d2lsoftmax import book_figures
-    from d2lsoftmax.releases import BOOK, CURRENT
+    from d2lsoftmax.reference import book_figures
+    from d2lsoftmax.data.releases import BOOK, CURRENT
     monkeypatch.delenv(seeds.BOOK_LOGS_ENV, raising=False)
     finals = _runs([0.80, 0.81, 0.82, 0.83], epoch=5)
     monkeypatch.setattr(seeds, 'run_release', lambda: BOOK)

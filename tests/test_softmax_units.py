@@ -4,7 +4,7 @@ import pytest
 from mxnet import autograd, gluon, nd
 from numpy.testing import assert_allclose
 
-from d2lsoftmax import concise, scratch
+from d2lsoftmax.models import concise, scratch
 
 
 def test_softmax_rows_sum_to_one_and_equal_nd_softmax():

@@ -7,7 +7,7 @@ from mxnet import autograd, nd
 from mxnet.gluon import loss as gloss
 
 import d2lsoftmax as d2l
-from d2lsoftmax import concise, scratch, stable
+from d2lsoftmax.models import concise, scratch, stable
 
 F32 = np.finfo(np.float32)
 TINY = F32.tiny  # below the smallest normal float32 only absolute agreement is possible

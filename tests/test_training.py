@@ -7,7 +7,9 @@ import pytest
 from mxnet import nd
 
 import d2lsoftmax as d2l
-from d2lsoftmax import cli, concise, runs, scratch, training
+from d2lsoftmax import cli, training
+from d2lsoftmax.models import concise, scratch
+from d2lsoftmax.experiments import runs
 from d2lsoftmax.data import FashionMNISTIter, load_arrays
 
 

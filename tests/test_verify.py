@@ -1,6 +1,6 @@
 """`d2lsoftmax verify`: this machine's verdict per chapter, planted bugs caught, an installed copy.
 
-The verdicts follow d2lsoftmax.verify: exact where the numerics fingerprint is recorded,
+The verdicts follow d2lsoftmax.experiments.verify: exact where the numerics fingerprint is recorded,
 within the band where it is not, outside otherwise (exit status 1). Trainings are
 short (1 or 2 epochs, one or two chapters) and marked slow; settings that are read
 when MXNet loads (OpenBLAS's kernels, oneDNN's ISA cap, threads) run in a fresh process.
@@ -15,11 +15,13 @@ import sysconfig
 
 import pytest
 
+import d2lsoftmax
 from chapter_runs import seed0_lines
 from test_regressions_caught import plant_loss_averaged_twice
-from d2lsoftmax import cli, data, reference, runs, sections, verify
+from d2lsoftmax import cli, data, reference, sections
+from d2lsoftmax.experiments import runs, verify
 from d2lsoftmax.reference import Deviation
-from d2lsoftmax.releases import BOOK, CURRENT
+from d2lsoftmax.data.releases import BOOK, CURRENT
 from d2lsoftmax.training import EPOCH_LINE
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -98,7 +100,7 @@ def test_deviation_says_where_and_by_how_much():
 # ------------------------------------------------------- the shipped reference
 
 def test_the_reference_is_package_data_for_every_training_chapter():
-    package = os.path.dirname(os.path.abspath(verify.__file__))
+    package = os.path.dirname(os.path.abspath(d2lsoftmax.__file__))
     assert os.path.commonpath([reference.FOLDER, package]) == package
     assert reference.releases() == [CURRENT]
     assert reference.check_sections(CURRENT, sections.training_sections())
@@ -118,9 +120,9 @@ def test_record_prints_blocks_the_reference_reads_back(tmp_path):
     results = [_result('3.6', False), _result('3.10', False, verify.OUTSIDE)]
     text = '\n'.join(verify.record_lines(found, CURRENT, results))
     assert 'this fingerprint is NOT recorded' in text and '3.10 outside' in text
-    assert '# d2lsoftmax/golden/2017-08-31/3.6.log' in text
+    assert '# d2lsoftmax/reference/golden/2017-08-31/3.6.log' in text
     path = tmp_path / 'pasted.log'
-    path.write_text(text.split('# d2lsoftmax/golden/2017-08-31/3.10.log')[0])
+    path.write_text(text.split('# d2lsoftmax/reference/golden/2017-08-31/3.10.log')[0])
     assert reference.read_blocks(str(path)) == {verify.key(found): results[0].lines}
     recorded = verify.record_lines(found, CURRENT, [_result('3.6', True)])
     assert 'recorded already' in recorded[1]

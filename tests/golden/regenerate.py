@@ -1,7 +1,7 @@
 """Rewrite the golden epoch logs: python tests/golden/regenerate.py [--matrix] [SECTION ...]
 
 Each training chapter is run with its defaults under seed 0, in a fresh process,
-and its five epoch lines are stored in d2lsoftmax/golden/RELEASE/SECTION.log (the
+and its five epoch lines are stored in d2lsoftmax/reference/golden/RELEASE/SECTION.log (the
 package data d2lsoftmax.reference reads) as one block per numerics fingerprint
 (d2lsoftmax/numerics.py). Without --matrix only
 the block of this machine as it is configured now is written; with --matrix
@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 
-from d2lsoftmax import numerics
+from d2lsoftmax.util import numerics
 from d2lsoftmax.reference import format_block, golden_path, read_blocks
 
 SEED = 0
@@ -24,7 +24,8 @@ SEED = 0
 
 def emit(sections):
     """Worker: train each section here and print one JSON object of the results."""
-    from d2lsoftmax import data, runs
+    from d2lsoftmax import data
+    from d2lsoftmax.experiments import runs
     from d2lsoftmax.training import EPOCH_LINE
     release = data.locate().release
     lines = {}
@@ -37,7 +38,7 @@ def emit(sections):
 def seed_statistics(sections, seeds):
     """{section: {'seeds': [...], 'final': {column: [mean, sd]}}} of the final epochs."""
     import numpy as np
-    from d2lsoftmax import runs
+    from d2lsoftmax.experiments import runs
     stats = {}
     for section in sections:
         finals = np.array([list(runs.train_chapter(section, seed=seed)[0][-1])[1:]
@@ -93,7 +94,7 @@ def matrix_envs():
     envs.append({'MXNET_MKLDNN_ENABLED': '0'})
     envs += [{'OMP_NUM_THREADS': '1'}, {'OMP_NUM_THREADS': '2'}]
     # MXNet's OpenBLAS picks its kernels by CPU too; where it does not know the CPU (here)
-    # d2lsoftmax.blas asks for Haswell's. OpenBLAS's own fallback, Prescott, is recorded too.
+    # d2lsoftmax.util.blas asks for Haswell's. OpenBLAS's own fallback, Prescott, is recorded too.
     envs += [{'OPENBLAS_CORETYPE': 'Prescott'},
              {'OPENBLAS_CORETYPE': 'Prescott', 'DNNL_MAX_CPU_ISA': 'AVX2'},
              {'OPENBLAS_CORETYPE': 'Prescott', 'MXNET_MKLDNN_ENABLED': '0'}]
@@ -121,8 +122,8 @@ def header(section, release):
 
 
 def write_blocks(path, section, release, blocks):
-    """Replace the golden file `path` whole (d2lsoftmax.outputs: a full disk leaves the old)."""
-    from d2lsoftmax import outputs
+    """Replace the golden file `path` whole (d2lsoftmax.util.outputs: a full disk leaves the old)."""
+    from d2lsoftmax.util import outputs
     lines = header(section, release)
     for fp in sorted(blocks):
         lines.append(format_block(fp, blocks[fp]))
@@ -162,7 +163,7 @@ def main(argv=None):
                          f'({fp}): the fingerprint misses something that matters')
             blocks[fp] = lines
             print(f'{section:<13} {env or "as configured"}: {lines[-1]}')
-    from d2lsoftmax.outputs import WriteError
+    from d2lsoftmax.util.outputs import WriteError
     for (release, section), blocks in new.items():
         path = golden_path(release, section)
         try:

@@ -14,8 +14,8 @@ import sys
 import matplotlib
 import numpy as np
 
-from . import outputs
-from .data import get_fashion_mnist_labels
+from d2lsoftmax.util import outputs
+from d2lsoftmax.data import get_fashion_mnist_labels
 
 INLINE_BACKEND = 'module://matplotlib_inline.backend_inline'
 DPI = 100  # of every saved figure

@@ -1,7 +1,7 @@
 """Optimizers and initialisers for the concise (Gluon) models, by name."""
 from mxnet import gluon, init
 
-from . import sections
+from d2lsoftmax import sections
 
 # name -> (MXNet optimizer, its extra arguments); lr is given separately.
 OPTIMIZERS = {

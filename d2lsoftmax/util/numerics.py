@@ -11,7 +11,7 @@ only `blas` (MXNet is loaded by the two functions that read it).
 import os
 import platform
 
-from .blas import cpu_flags, loaded_core
+from d2lsoftmax.util.blas import cpu_flags, loaded_core
 
 # oneDNN 2.4's CPU instruction sets, lowest first, and the /proc/cpuinfo flags each needs.
 ISAS = [

@@ -13,7 +13,7 @@ import sys
 
 import d2lsoftmax_compat
 
-from . import sections
+from d2lsoftmax import sections
 
 PROG = 'd2lsoftmax'
 
@@ -48,7 +48,7 @@ def _positive(kind, name=None):
 
 def _within(name, value):
     """`value` if limits allow it for option `name` (finite, in range); else an argparse error."""
-    from . import limits
+    from d2lsoftmax.util import limits
     reason = limits.problem(name, value) if name else limits.problem('value', value)
     if reason:
         raise argparse.ArgumentTypeError(reason)
@@ -143,7 +143,7 @@ def parse_chapter_args(parser, argv=None):
         return parser.parse_args([])  # imported, not run: the command line is someone else's
     args = parser.parse_args(argv)
     if argv is None:  # run as a program: Ctrl-C, SIGTERM and user errors give one line
-        from . import interrupt
+        from d2lsoftmax.util import interrupt
         interrupt.install_for_program(parser.prog, chapter_error_types)
     _check_out(parser, args)
     return args
@@ -151,7 +151,7 @@ def parse_chapter_args(parser, argv=None):
 
 def _check_out(parser, args):
     """Refuse an unusable --out now, before the chapter reads any data: one line, exit 1."""
-    from .outputs import OutputError, check_folder
+    from d2lsoftmax.util.outputs import OutputError, check_folder
     try:
         check_folder(args.out, '--out')
     except OutputError as e:
@@ -165,25 +165,25 @@ def out_path(args, section, name):
 
 def user_error_types():
     """The exceptions that mean a user's mistake (bad file, data, setting), not a bug."""
-    from .checkpoint import CheckpointError
-    from .cluster import ClusterError
-    from .data import DataError
-    from .training import TrainingDiverged
+    from d2lsoftmax.experiments.checkpoint import CheckpointError
+    from d2lsoftmax.experiments.cluster import ClusterError
+    from d2lsoftmax.data import DataError
+    from d2lsoftmax.training import TrainingDiverged
     return DataError, TrainingDiverged, CheckpointError, ClusterError, ValueError
 
 
 def chapter_error_types():
     """The exceptions a chapter script says in one line (exit 1): missing or damaged data, a
     diverged training, an output that cannot be written (a full disk, a read-only folder)."""
-    from .data import DataError
-    from .outputs import OutputError
-    from .training import TrainingDiverged
+    from d2lsoftmax.data import DataError
+    from d2lsoftmax.util.outputs import OutputError
+    from d2lsoftmax.training import TrainingDiverged
     return DataError, TrainingDiverged, OutputError
 
 
 def script(main, argv=None):
     """Run a chapter's main() as a program: user errors become one message and exit 1."""
-    from . import interrupt
+    from d2lsoftmax.util import interrupt
     try:
         return main(argv)
     except chapter_error_types() as e:
@@ -216,10 +216,10 @@ def run_chapter_script(section, argv):
 
     User errors (missing data, a diverged run) become one line on stderr and exit 1.
     """
-    from . import interrupt
+    from d2lsoftmax.util import interrupt
     module = f'{CHAPTERS_PACKAGE}.{sections.chapter(section).script}'
     if sections.draws(section) and not {'-h', '--help'} & set(argv):
-        from . import plotting  # loads MXNet first, as the chapter would
+        from d2lsoftmax.training import plotting  # loads MXNet first, as the chapter would
         plotting.warm_up()  # matplotlib's import overlaps the chapter's training
     saved = sys.argv
     sys.argv = [f'{PROG} run {section}'] + list(argv)
@@ -235,7 +235,7 @@ def run_chapter_script(section, argv):
 def main(argv=None):
     """The `d2lsoftmax` command; returns its exit status (130 after Ctrl-C, 143 after SIGTERM,
     with one line)."""
-    from . import interrupt
+    from d2lsoftmax.util import interrupt
     words = [w for w in (sys.argv[1:] if argv is None else argv) if not w.startswith('-')]
     try:
         with interrupt.handling(final=argv is None), \
@@ -259,7 +259,7 @@ def main(argv=None):
 def take_release(argv):
     """Remove `--release NAME` (anywhere on the command line) and export it as
     $D2LSOFTMAX_RELEASE, which every load, worker and chapter script then honours."""
-    from . import releases
+    from d2lsoftmax.data import releases
     argv = list(sys.argv[1:] if argv is None else argv)
     for i, arg in enumerate(argv):
         if arg == '--release' or arg.startswith('--release='):
@@ -350,8 +350,8 @@ def _list_of(kind, name=None):
 
 
 def add_experiment_options(parser, wd=True):
-    """Options that change how any training chapter trains (see d2lsoftmax.experiment)."""
-    from .sections import INITIALIZERS, OPTIMIZERS
+    """Options that change how any training chapter trains (see d2lsoftmax.experiments.experiment)."""
+    from d2lsoftmax.sections import INITIALIZERS, OPTIMIZERS
     group = parser.add_argument_group('experiment options')
     if wd:
         group.add_argument('--wd', type=_non_negative, default=0.0, metavar='LAMBD',
@@ -369,7 +369,7 @@ def add_experiment_options(parser, wd=True):
 
 def settings_from(args, wd=True):
     """experiment.Settings from parsed experiment options (wd=False: --wd is a search axis)."""
-    from .experiment import Settings
+    from d2lsoftmax.experiments.experiment import Settings
     return Settings(wd=args.wd if wd else 0.0, lr_decay=args.lr_decay,
                     lr_decay_every=args.lr_decay_every, optimizer=args.optimizer,
                     init=args.init)
@@ -397,7 +397,7 @@ def experiment_requested(extra):
 def user_errors(command, *args):
     """Run a command; a user's mistake (bad option, file, data) is one line and exit status 1,
     a value that parsed but cannot be used (limits.UsageError) exit status 2."""
-    from .limits import UsageError
+    from d2lsoftmax.util.limits import UsageError
     try:
         return command(*args) or 0
     except UsageError as e:
@@ -418,7 +418,8 @@ def experiment_command(section, extra, rest):
     args = chapter_options_parser(section).parse_args(rest)
     overrides = {k: getattr(args, k) for k in {**found.options, **found.defaults}}
     settings = settings_from(extra)
-    from . import experiment, interrupt, seeds
+    from d2lsoftmax.experiments import experiment, seeds
+    from d2lsoftmax.util import interrupt
     chosen = None if extra.seeds is None else seeds.parse_seeds(extra.seeds)  # bounded first
     experiment.check(section, settings)
     if extra.seeds is None:
@@ -438,10 +439,11 @@ def experiment_command(section, extra, rest):
 
 def seeds_command(section, chosen, extra, settings, overrides):
     """`run SECTION --seeds ...`: one line per seed as each finishes, then the statistics."""
-    from . import interrupt, seeds
+    from d2lsoftmax.util import interrupt
+    from d2lsoftmax.experiments import seeds
     print(f'chapter {section}: {len(chosen)} runs (seeds {extra.seeds}), '
           + ', '.join(f'{k}={v}' for k, v in {**overrides, **settings.changed()}.items()))
-    from .data import release_line
+    from d2lsoftmax.data import release_line
     print(release_line(), flush=True)  # the release every seed trains on
     finished = []
 
@@ -465,13 +467,13 @@ def cluster_executor(address, jobs=None):
     if jobs is not None:
         raise ValueError('--jobs sets local worker processes; with --scheduler the cluster\'s '
                          'workers run the tasks (dask worker ... --nworkers N): drop --jobs')
-    from . import cluster
+    from d2lsoftmax.experiments import cluster
     return cluster.connect(address)
 
 
 def search_parser(sub):
     """The `search` subcommand's options."""
-    from .sections import DEFAULT_GRID, SEARCH_SECTION as DEFAULT_SECTION
+    from d2lsoftmax.sections import DEFAULT_GRID, SEARCH_SECTION as DEFAULT_SECTION
     p = sub.add_parser('search', help='grid search with k-fold CV on the training set',
                        description='Grid search with k-fold cross-validation inside the '
                        'training set; the best configuration is retrained on all of it '
@@ -508,12 +510,12 @@ def search_parser(sub):
 
 def search_command(args):
     """`search`: build the grid and the spec from the options, then run search.search."""
-    from . import parallel, search
+    from d2lsoftmax.experiments import parallel, search
     grid = search.make_grid(args.section, {n: getattr(args, n) for n in search.AXES})
     missing = [a for a in search.DEFAULT_GRID if a not in grid]
     if missing:
         print(f'note: chapter {args.section} has no {", ".join(missing)} option: not searched')
-    from . import interrupt, limits
+    from d2lsoftmax.util import interrupt, limits
     limits.check_search(args.folds, args.subset or limits.TRAIN_EXAMPLES,
                         math.prod(len(values) for values in grid.values()))  # before any task
     spec = search.Spec(args.section, args.folds, args.subset, args.seed,
@@ -544,8 +546,8 @@ def evaluate_parser(sub):
 
 def evaluate_command(args):
     """`evaluate --params FILE`: test accuracy, confusion matrix, figures."""
-    from . import interrupt
-    from .evaluation import evaluate_file
+    from d2lsoftmax.util import interrupt
+    from d2lsoftmax.experiments.evaluation import evaluate_file
     with interrupt.note(f'{PROG} evaluate --params {args.params}',
                         f'{args.params} is unchanged', 'run it again to score it'):
         evaluate_file(args.params, args.batch_size, args.out)
@@ -566,7 +568,7 @@ def notebook_parser(sub):
 
 def notebook_command(args):
     """`notebook SECTION|all`: one .ipynb per chapter, written atomically."""
-    from .notebooks import write_notebooks
+    from d2lsoftmax.cli.notebooks import write_notebooks
     for path in write_notebooks(args.section, args.out):
         print('wrote', path)
     return 0
@@ -600,8 +602,8 @@ def verify_parser(sub):
 
 def verify_options(args):
     """(sections, epochs) of `verify`'s arguments; limits.UsageError (exit 2) when bad."""
-    from .limits import UsageError
-    from .reference import EPOCHS, check_epochs
+    from d2lsoftmax.util.limits import UsageError
+    from d2lsoftmax.reference import EPOCHS, check_epochs
     chosen = list(dict.fromkeys(args.sections or sections.training_sections()))
     try:
         for section in chosen:
@@ -621,12 +623,13 @@ def verify_options(args):
 def verify_command(args):
     """`verify [SECTION ...]`: the fingerprint, each chapter's verdict; 1 if any is outside."""
     chosen, epochs = verify_options(args)
-    from . import data, interrupt, outputs, reference
+    from d2lsoftmax import data, reference
+    from d2lsoftmax.util import interrupt, outputs
     if args.json not in (None, '-'):
         outputs.check_file(args.json, '--json')
     release = reference.check_release(data.chosen_release())
     location = data.locate(release=release)  # missing data: one line, before any training
-    from . import verify
+    from d2lsoftmax.experiments import verify
     text = sys.stderr if args.json == '-' else sys.stdout
     found = verify.machine(release)
     print('\n'.join(verify.header_lines(found, location, epochs, chosen)), file=text, flush=True)
@@ -650,10 +653,7 @@ def _write_json(path, report, text):
         sys.stdout.write(report)
         return
 
-    from .outputs import write_bytes
+    from d2lsoftmax.util.outputs import write_bytes
     write_bytes(path, report.encode('utf-8'))  # whole or not at all
     print(f'wrote {path}', file=text)
 
-
-if __name__ == '__main__':
-    sys.exit(main())

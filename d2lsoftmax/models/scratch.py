@@ -10,7 +10,7 @@ def softmax(X):
     """Row-wise softmax exactly as the book writes it: exp, row sum, divide.
 
     Naive on purpose: exp(x) overflows float32 once x > 88.7, and inf / inf is nan
-    (see d2lsoftmax.stable for the version that subtracts the row maximum).
+    (see d2lsoftmax.models.stable for the version that subtracts the row maximum).
     """
     X_exp = X.exp()  # (batch_size, num_outputs)
     partition = X_exp.sum(axis=1, keepdims=True)  # (batch_size, 1)
@@ -91,7 +91,7 @@ def mlp(W1, b1, W2, b2):
     """net(X) = relu(X W1 + b1) W2 + b2 over flattened images: logits, no softmax.
 
     Pair it with a loss that takes logits (gluon's SoftmaxCrossEntropyLoss, as the
-    book does, or d2lsoftmax.stable.cross_entropy).
+    book does, or d2lsoftmax.models.stable.cross_entropy).
     """
     num_inputs = W1.shape[0]
 

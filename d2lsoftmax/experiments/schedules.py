@@ -7,7 +7,7 @@ book's `sgd` with the epoch's learning rate, shaped like a Trainer for train_ch3
 """
 from mxnet import lr_scheduler
 
-from .scratch import sgd
+from d2lsoftmax.models.scratch import sgd
 
 
 def check_decay(rate, every):

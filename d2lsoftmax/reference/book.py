@@ -12,7 +12,7 @@ from functools import lru_cache
 from mxnet import nd
 from mxnet.gluon import data as gdata
 
-from .data import load_arrays
+from d2lsoftmax.data import load_arrays
 
 
 class BookFashionMNIST(gdata.vision.FashionMNIST):

@@ -7,8 +7,8 @@ chapter scripts write the same steps out in full, for reading.
 """
 from mxnet.gluon import loss as gloss
 
-from . import concise, scratch, stable
-from .sections import chapter_args
+from d2lsoftmax.models import concise, scratch, stable
+from d2lsoftmax.sections import chapter_args
 
 NUM_INPUTS, NUM_OUTPUTS = scratch.NUM_INPUTS, scratch.NUM_OUTPUTS  # 784 pixels, 10 classes
 

@@ -16,10 +16,11 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from . import limits, outputs, parallel
-from .data import FashionMNISTIter, load_arrays, locate, release_line
-from .experiment import Settings, check, train
-from .sections import DEFAULT_GRID, SEARCH_SECTION, chapter_args, training_chapter
+from d2lsoftmax.util import limits, outputs
+from d2lsoftmax.experiments import parallel
+from d2lsoftmax.data import FashionMNISTIter, load_arrays, locate, release_line
+from d2lsoftmax.experiments.experiment import Settings, check, train
+from d2lsoftmax.sections import DEFAULT_GRID, SEARCH_SECTION, chapter_args, training_chapter
 
 DEFAULT_SECTION = SEARCH_SECTION  # the concise MLP: it has all four axes
 AXES = ('lr', 'num_hiddens', 'wd', 'batch_size', 'num_epochs')  # what a grid may vary
@@ -304,7 +305,8 @@ def search(spec, grid, results_path, jobs=1, out='out', save_params=None, progre
 
     Returns (ranked rows, the retrained best as experiment.Trained).
     """
-    from . import checkpoint, plotting  # matplotlib only where a figure is drawn
+    from d2lsoftmax.experiments import checkpoint  # matplotlib only where a figure is drawn
+    from d2lsoftmax.training import plotting
     outputs.check_outputs(folders=[(out, '--out')], appends=[(results_path, '--results')])
     if save_params:  # a path that cannot be written fails now, not after the search
         checkpoint.check_target(save_params, spec.section)

@@ -11,7 +11,7 @@ import warnings
 
 from joblib import Parallel, delayed, parallel_config
 
-from . import interrupt
+from d2lsoftmax.util import interrupt
 
 # After Ctrl-C a command exits at once (interrupt.handling), before loky has unregistered its
 # semaphores and memmapping folders. loky's resource tracker, a process of its own started with

@@ -5,10 +5,10 @@ import sys
 import numpy as np
 from mxnet import nd
 
-from . import outputs
-from .checkpoint import named_params
-from .data import TEXT_LABELS
-from .models import kind
+from d2lsoftmax.util import outputs
+from d2lsoftmax.experiments.checkpoint import named_params
+from d2lsoftmax.data import TEXT_LABELS
+from d2lsoftmax.models import kind
 
 NUM_CLASSES = len(TEXT_LABELS)
 
@@ -55,7 +55,7 @@ def report(net, how, test_iter, out, section):
 
     Returns the test accuracy.
     """
-    from . import plotting  # matplotlib only where a figure is drawn
+    from d2lsoftmax.training import plotting  # matplotlib only where a figure is drawn
     y, y_pred = predict_labels(net, test_iter)
     cm = confusion_matrix(y, y_pred)
     acc = np.trace(cm) / len(y)
@@ -73,8 +73,8 @@ def evaluate_file(path, batch_size=256, out='out'):
 
     The figures' folder is checked first, the file next, the data is read last.
     """
-    from .checkpoint import load
-    from .data import load_data_fashion_mnist, release_line
+    from d2lsoftmax.experiments.checkpoint import load
+    from d2lsoftmax.data import load_data_fashion_mnist, release_line
     outputs.check_folder(out, '--out')
     net, how, meta = load(path)
     print(f'{path}: chapter {meta["section"]} {meta["kind"]} model')

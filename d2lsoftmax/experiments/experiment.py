@@ -10,12 +10,14 @@ from collections import namedtuple
 from dataclasses import asdict, dataclass
 from typing import Optional
 
-from . import models, optimizers, regularization, schedules
-from .data import load_data_fashion_mnist
-from .models import kind
-from .runs import train_chapter
-from .sections import chapter_args
-from .training import train_ch3
+from d2lsoftmax import models
+from d2lsoftmax.experiments import optimizers, schedules
+from d2lsoftmax.models import regularization
+from d2lsoftmax.data import load_data_fashion_mnist
+from d2lsoftmax.models import kind
+from d2lsoftmax.experiments.runs import train_chapter
+from d2lsoftmax.sections import chapter_args
+from d2lsoftmax.training import train_ch3
 
 Trained = namedtuple('Trained', 'records net how')
 
@@ -117,7 +119,9 @@ def train(section, seed=0, settings=Settings(), loader=load_data_fashion_mnist,
 def run_and_report(section, seed=0, settings=Settings(), out='out', save_params=None,
                    **overrides):
     """Train once with the book's epoch lines, then curves, test confusion matrix, weights."""
-    from . import checkpoint, evaluation, outputs, plotting  # matplotlib only where drawn
+    from d2lsoftmax.experiments import checkpoint, evaluation  # matplotlib only where drawn
+    from d2lsoftmax.util import outputs
+    from d2lsoftmax.training import plotting
     outputs.check_folder(out, '--out')  # a path that cannot be written fails now, not after
     if save_params:  # the training (a wrong file name too)
         checkpoint.check_target(save_params, section)

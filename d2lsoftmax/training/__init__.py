@@ -11,8 +11,8 @@ import mxnet as mx
 import numpy as np
 from mxnet import autograd, nd
 
-from .data import get_fashion_mnist_labels
-from .scratch import sgd
+from d2lsoftmax.data import get_fashion_mnist_labels
+from d2lsoftmax.models.scratch import sgd
 
 EPOCH_LINE = 'epoch %d, loss %.4f, train acc %.3f, test acc %.3f'
 EpochRecord = namedtuple('EpochRecord', 'epoch loss train_acc test_acc')
@@ -195,7 +195,7 @@ def predict_ch3(net, test_iter, n=18, path=None):
     'true\\npred', is shown inline in Jupyter or saved to `path` (PNG) in a terminal.
     Returns (true_labels, pred_labels).
     """
-    from . import plotting  # matplotlib only where a figure is drawn
+    from d2lsoftmax.training import plotting  # matplotlib only where a figure is drawn
     Xs, ys, seen = [], [], 0
     for X, y in test_iter:
         Xs.append(X)

@@ -8,7 +8,8 @@ Top layer, beside cli: it reads `sections` and `outputs` only, so it never loads
 import importlib.util
 import os
 
-from . import outputs, sections
+from d2lsoftmax.util import outputs
+from d2lsoftmax import sections
 
 CHAPTERS_PACKAGE = 'd2lsoftmax.chapters'
 DEFAULT_OUT = 'notebooks'

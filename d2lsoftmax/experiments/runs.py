@@ -4,10 +4,10 @@ The model comes from `models` (the chapter's steps, packaged for reuse); the ord
 is the chapter script's (seed, data, model, train_ch3), so a run here repeats the
 script's run bit for bit.
 """
-from . import models
-from .data import load_data_fashion_mnist, release_line
-from .sections import chapter_args
-from .training import set_seed, train_ch3
+from d2lsoftmax import models
+from d2lsoftmax.data import load_data_fashion_mnist, release_line
+from d2lsoftmax.sections import chapter_args
+from d2lsoftmax.training import set_seed, train_ch3
 
 
 def train_chapter(section, seed=0, loader=load_data_fashion_mnist, train=train_ch3,
@@ -15,7 +15,7 @@ def train_chapter(section, seed=0, loader=load_data_fashion_mnist, train=train_c
     """Seed, load, build the chapter's model and train it; returns (train's result, net).
 
     `loader(batch_size)` gives (train_iter, test_iter); `train` has train_ch3's
-    signature (pass d2lsoftmax.book.train_ch3_lines to run the book's own loop).
+    signature (pass d2lsoftmax.reference.book.train_ch3_lines to run the book's own loop).
     """
     args = chapter_args(section, seed, **overrides)
     set_seed(seed)

@@ -12,12 +12,14 @@ from functools import partial
 
 import numpy as np
 
-from . import book_figures as published
-from . import data, limits, parallel
-from .experiment import Settings, check, train
-from .limits import UsageError
-from .sections import training_chapter
-from .training import EPOCH_LINE
+from d2lsoftmax.reference import book_figures as published
+from d2lsoftmax import data
+from d2lsoftmax.util import limits
+from d2lsoftmax.experiments import parallel
+from d2lsoftmax.experiments.experiment import Settings, check, train
+from d2lsoftmax.util.limits import UsageError
+from d2lsoftmax.sections import training_chapter
+from d2lsoftmax.training import EPOCH_LINE
 
 COLUMNS = ('loss', 'train_acc', 'test_acc')
 BookFigure = namedtuple('BookFigure', 'source epoch loss train_acc test_acc')

@@ -20,8 +20,11 @@ import platform
 import time
 from collections import namedtuple
 
-from . import __version__, book_figures, data, numerics, reference, runs, sections
-from .training import EPOCH_LINE, TrainingDiverged
+from d2lsoftmax import __version__, data, reference, sections
+from d2lsoftmax.reference import book_figures
+from d2lsoftmax.util import numerics
+from d2lsoftmax.experiments import runs
+from d2lsoftmax.training import EPOCH_LINE, TrainingDiverged
 
 EXACT, BAND, OUTSIDE = 'exact', 'within the band', 'outside'
 VERDICTS = (EXACT, BAND, OUTSIDE)
@@ -194,7 +197,7 @@ def record_lines(found, release, results):
     lines = ['', f'# {say}']
     if outside:
         lines.append(f'# {", ".join(outside)} outside: find out why before recording them')
-    root = os.path.dirname(os.path.dirname(reference.FOLDER))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(reference.FOLDER)))  # the checkout
     for r in results:
         if r.lines:
             lines += [f'# {os.path.relpath(reference.golden_path(release, r.section), root)}',

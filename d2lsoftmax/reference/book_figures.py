@@ -12,7 +12,7 @@ Sections are the package's ('3.6', ..., '3.13' for dropout from scratch,
 """
 from collections import namedtuple
 
-from .releases import BOOK, CURRENT
+from d2lsoftmax.data.releases import BOOK, CURRENT
 
 FINAL_EPOCH = 5  # every published log trains 5 epochs
 SOURCE_A = 'Source A'

@@ -2,7 +2,7 @@
 from mxnet import gluon, init
 from mxnet.gluon import loss as gloss, nn
 
-from .scratch import NUM_HIDDENS, NUM_INPUTS, NUM_OUTPUTS, check_input
+from d2lsoftmax.models.scratch import NUM_HIDDENS, NUM_INPUTS, NUM_OUTPUTS, check_input
 
 
 def check_input_hook(num_inputs):

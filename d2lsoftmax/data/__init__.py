@@ -23,10 +23,10 @@ import zlib
 from collections import OrderedDict, deque, namedtuple
 
 import numpy as np
-from mxnet import nd
 
-from . import interrupt, outputs, releases
-from .releases import BOOK, CURRENT
+from d2lsoftmax.util import interrupt, outputs
+from d2lsoftmax.data import releases
+from d2lsoftmax.data.releases import BOOK, CURRENT
 
 # Base names of the four idx files, as the Fashion-MNIST project publishes them.
 FILES = {
@@ -809,6 +809,7 @@ class FashionMNISTIter:
             yield self._batch(self.images[idx], self.labels[idx])
 
     def _batch(self, images, labels):
+        from mxnet import nd  # here: `list` and `--help` read this package without MXNet
         y = nd.from_numpy(np.array(labels))  # (b,) int32, an own copy: the cache stays intact
         if self.resize:  # what transforms.Resize then ToTensor do, on the whole batch
             X = nd.from_numpy(np.ascontiguousarray(images))  # (b, 28, 28, 1) uint8

@@ -39,9 +39,10 @@ import numpy as np
 from mxnet import nd
 from mxnet.base import MXNetError
 
-from . import limits, models, outputs
-from .models import kind
-from .sections import chapter, chapter_args, chapters
+from d2lsoftmax.util import limits, outputs
+from d2lsoftmax import models
+from d2lsoftmax.models import kind
+from d2lsoftmax.sections import chapter, chapter_args, chapters
 
 FORMAT = 'd2lsoftmax-params'
 VERSION = 1
@@ -253,7 +254,7 @@ def _settle(path):
 
 def _release_now():
     """The Fashion-MNIST release a load uses now, or None when no data is found."""
-    from . import data
+    from d2lsoftmax import data
     try:
         return data.locate(download=False).release
     except data.DataError:

@@ -2,7 +2,7 @@
 
 `golden/RELEASE/SECTION.log` (package data) holds the five epoch lines every
 training chapter prints under seed 0 with the book's settings, once per numerics
-fingerprint (d2lsoftmax.numerics): a `## FINGERPRINT` line, then the lines.
+fingerprint (d2lsoftmax.util.numerics): a `## FINGERPRINT` line, then the lines.
 Where a run's fingerprint has a block, its lines must be identical; elsewhere every
 number must lie in the range the recorded blocks span, widened by the chapter's
 margin (MARGIN). The tests, tests/golden/regenerate.py and `d2lsoftmax verify` all

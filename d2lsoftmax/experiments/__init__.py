@@ -1,0 +1,1 @@
+"""Experiments on top of the training loop: seeds, search, checkpoints, evaluation, schedules, optimizers, the cluster, verify."""
