@@ -114,7 +114,7 @@ def shared_chapter_runs(tmp_path_factory):
     """Under pytest-xdist: the workers share their seed-0 runs in pytest's folder of this
     session (basetemp's parent; pytest removes old ones)."""
     if os.environ.get('PYTEST_XDIST_WORKER'):
-        import chapter_runs
+        from support import chapter_runs
         chapter_runs.SHARED_FOLDER = str(tmp_path_factory.getbasetemp().parent)
 
 
@@ -305,7 +305,7 @@ def small_real_data(_small_real_files, digests, monkeypatch):
     return str(_small_real_files)
 
 
-# Tests that compare with a chapter's seed-0 run (tests/chapter_runs.py) go to one
+# Tests that compare with a chapter's seed-0 run (tests/support/chapter_runs.py) go to one
 # pytest-xdist worker per chapter (--dist loadgroup in setup.cfg): that worker trains it
 # once while the others run other tests, instead of waiting for it behind a lock.
 SEED0_MODULES = {'test_bands', 'test_golden', 'test_parity', 'test_chapters', 'test_notebooks',

@@ -13,15 +13,14 @@ from d2lsoftmax.reference import book_figures
 from d2lsoftmax import cli, sections
 from d2lsoftmax.data.releases import CURRENT
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'golden'))
-from regenerate import golden_path, read_blocks  # noqa: E402
+from d2lsoftmax.reference import golden_path, read_blocks
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 README = os.path.join(REPO, 'README.md')
 PROMISES = os.path.join(REPO, 'docs', 'promises.md')
 # tests/FILE.py::test_name, or ::TestClass::test_name; a parametrized test by its base name
 # (an id in brackets after it is allowed and not checked).
-TEST_ID = re.compile(r'tests/(?P<file>\w+\.py)::(?P<name>\w+(?:::\w+)?)(?:\[[^\]]*\])?')
+TEST_ID = re.compile(r'tests/(?P<file>(?:\w+/)?\w+\.py)::(?P<name>\w+(?:::\w+)?)(?:\[[^\]]*\])?')
 EPOCH = re.compile(r'epoch (\d+), loss ([\d.]+), train acc ([\d.]+), test acc ([\d.]+)')
 TRIPLE = re.compile(r'(\d\.\d{4}) / (\d\.\d{3}) / (\d\.\d{3})')
 

@@ -63,7 +63,7 @@ PUBLISHED_RELEASE = BOOK  # the release every figure above ran on (gluon's mirro
 # with the book's settings. (mean, sd) pairs; None where not measured.
 Spread = namedtuple('Spread', 'section release source seeds loss train_acc test_acc')
 # Measured with `python tests/golden/regenerate.py --seeds 10` (seeds 0-9, MXNet 1.9.1,
-# oneDNN AVX512_CORE_VNNI, 1 thread): the band tests/test_bands.py holds a run to.
+# oneDNN AVX512_CORE_VNNI, 1 thread): the band tests/reference/test_bands.py holds a run to.
 _MEASURED_BY = 'seeds 0-9, tests/golden/regenerate.py --seeds 10, MXNet 1.9.1'
 MEASURED = {
     ('3.6', CURRENT): Spread('3.6', CURRENT, _MEASURED_BY, 10, (0.48541, 0.00067), (0.83684, 0.00064), (0.82674, 0.00148)),

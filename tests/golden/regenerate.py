@@ -52,7 +52,7 @@ def seed_statistics(sections, seeds):
 
 def write_seed_statistics(sections, seeds):
     """Measure the seeds' spread here and print it as d2lsoftmax/book_figures.py's MEASURED
-    entries (paste them there: the package ships them, tests/test_bands.py reads them)."""
+    entries (paste them there: the package ships them, tests/reference/test_bands.py reads them)."""
     for section, found in seed_statistics(sections, seeds).items():
         final = found['final']
         print(f"    ({section!r}, CURRENT): Spread({section!r}, CURRENT, _MEASURED_BY, "
@@ -136,7 +136,7 @@ def main(argv=None):
     parser.add_argument('--matrix', action='store_true')
     parser.add_argument('--seeds', type=int, metavar='N',
                         help='instead: print the final-epoch mean and sd over seeds 0..N-1 '
-                        '(the band of tests/test_bands.py; goes into book_figures.MEASURED)')
+                        '(the band of tests/reference/test_bands.py; goes into book_figures.MEASURED)')
     parser.add_argument('--env', action='append', default=[], metavar='K=V[,K=V]',
                         help='instead of --matrix: run under these settings (repeatable)')
     parser.add_argument('--spread', action='store_true',

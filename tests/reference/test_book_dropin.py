@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from chapter_runs import seed0_records
+from support.chapter_runs import seed0_records
 from d2lsoftmax.training import EPOCH_LINE
 
 SEEDING = ('import random, numpy, mxnet\n'

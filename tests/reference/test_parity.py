@@ -2,7 +2,7 @@
 
 Under one seed, every training chapter trained by our loop on our in-memory
 batches prints exactly the lines the book's loop (d2lzh.train_ch3) prints on the
-same batches; tests/test_data_real.py shows each of our batches equals gluon's
+same batches; tests/data/test_data_real.py shows each of our batches equals gluon's
 DataLoader batch under one seed, and softmax regression is also run end to end on
 gluon's DataLoader pipeline itself (the book's ToTensor batches), so the chain
 ours == d2lzh on our batches == d2lzh on the book's pipeline is closed on this
@@ -10,7 +10,7 @@ machine. Both sides round alike, so this holds on every CPU.
 """
 import pytest
 
-from chapter_runs import book_lines, seed0_lines, seed0_records
+from support.chapter_runs import book_lines, seed0_lines, seed0_records
 from d2lsoftmax import sections
 
 

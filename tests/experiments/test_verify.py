@@ -16,15 +16,16 @@ import sysconfig
 import pytest
 
 import d2lsoftmax
-from chapter_runs import seed0_lines
-from test_regressions_caught import plant_loss_averaged_twice
+from support.chapter_runs import seed0_lines
+from support.plants import plant_loss_averaged_twice
 from d2lsoftmax import cli, data, reference, sections
 from d2lsoftmax.experiments import runs, verify
 from d2lsoftmax.reference import Deviation
 from d2lsoftmax.data.releases import BOOK, CURRENT
 from d2lsoftmax.training import EPOCH_LINE
+from support import REPO
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = REPO
 VERDICT_LINE = re.compile(r'^(\S+) \(.*?\): (exact|within the band|outside)(?: - |$)')
 SUMMARY = re.compile(r'^summary: (\d+) exact, (\d+) within the band, (\d+) outside: ')
 

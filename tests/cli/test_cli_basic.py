@@ -6,8 +6,9 @@ import sys
 import pytest
 
 from d2lsoftmax import cli, data
+from support import REPO
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = REPO
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 
 

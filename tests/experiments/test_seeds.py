@@ -8,8 +8,9 @@ from d2lsoftmax import cli
 from d2lsoftmax.experiments import seeds
 from d2lsoftmax.experiments.experiment import Settings
 from d2lsoftmax.training import EPOCH_LINE, EpochRecord
+from support import REPO
 
-GOLDEN = os.path.join(os.path.dirname(__file__), 'golden')
+GOLDEN = os.path.join(REPO, 'tests', 'golden')
 BOOK_LOGS = """# Published epoch logs
 
 ## Source A — d2l-ai/d2l-zh, commit abc

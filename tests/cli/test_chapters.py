@@ -13,12 +13,13 @@ import sys
 
 import pytest
 
-from chapter_runs import seed0_lines
+from support.chapter_runs import seed0_lines
 from d2lsoftmax import cli, sections
 from d2lsoftmax.experiments import runs
 from d2lsoftmax.training import EPOCH_LINE
+from support import REPO
 
-CHAPTERS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+CHAPTERS_DIR = os.path.join(REPO,
                             'chapters')
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 PAIRS = [('3.6', '3.7'), ('3.9', '3.10'), ('3.13', '3.13-concise')]  # scratch, concise

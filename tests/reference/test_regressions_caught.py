@@ -16,6 +16,7 @@ from d2lsoftmax.experiments import runs
 from d2lsoftmax.models import scratch
 from d2lsoftmax.reference import MARGIN, band_problems, blocks as reference_blocks
 from d2lsoftmax.training import EPOCH_LINE, TrainingDiverged
+from support.plants import plant_loss_averaged_twice
 
 EPOCHS = 2
 
@@ -73,16 +74,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures('real_data')]
 
 def test_the_unplanted_run_is_inside_the_band():
     assert caught('3.6', lines('3.6')) == []
-
-
-def plant_loss_averaged_twice(monkeypatch, section='3.6'):
-    """Make `section`'s loss the batch mean, which train_ch3 then sums: lr / batch size."""
-    build = models.BUILDERS[section]
-
-    def averaged(args):
-        net, loss, how = build(args)
-        return net, lambda y_hat, y: loss(y_hat, y).mean(), how  # mean, then train_ch3 sums
-    monkeypatch.setitem(models.BUILDERS, section, averaged)
 
 
 def test_loss_averaged_twice(monkeypatch):

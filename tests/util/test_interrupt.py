@@ -18,12 +18,12 @@ import time
 import pytest
 
 from d2lsoftmax.experiments import checkpoint
+from support import REPO
 from d2lsoftmax.util import interrupt
 from d2lsoftmax import models, sections
 from d2lsoftmax.sections import chapter_args
 
 PROMPT_S = 10  # an interrupted command must be gone this soon after SIGINT
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEARCH = ['search', '3.7', '--lr', '0.05,0.1', '--wd', '0,0.001', '--batch-size', '50',
           '--num-epochs', '2', '--folds', '2', '--subset', '3000', '--no-progress']
 

@@ -9,7 +9,7 @@ own block, which is what a machine with unseen numerics faces.
 """
 import pytest
 
-from chapter_runs import seed0_lines
+from support.chapter_runs import seed0_lines
 from d2lsoftmax import data, sections
 from d2lsoftmax.util import numerics
 from d2lsoftmax.reference import MARGIN, band_problems, golden_path, parse, read_blocks

@@ -17,8 +17,8 @@ import pytest
 from d2lsoftmax import cli
 from d2lsoftmax.util import outputs
 from d2lsoftmax.util.outputs import OutputError, WriteError
+from support import REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 # ---------------------------------------------------------- a read-only folder

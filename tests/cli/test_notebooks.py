@@ -12,11 +12,11 @@ import sys
 
 import pytest
 
-from chapter_runs import seed0_lines
+from support.chapter_runs import seed0_lines
 from d2lsoftmax import cli, sections
 from d2lsoftmax.cli import notebooks
+from support import REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALL = list(sections.chapters())
 # The options each notebook runs with, and how many figures it shows.
 NOTEBOOK_ARGS = {'3.5': '', '3.7.1': '--num-batches 8', '3.8': ''}

@@ -15,8 +15,8 @@ from d2lsoftmax import cli, reference, training
 from d2lsoftmax.experiments import experiment
 from d2lsoftmax.data import FashionMNISTIter, load_arrays
 from d2lsoftmax.training import EpochRecord, TrainingDiverged
+from support import REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOLDEN = reference.FOLDER  # the golden logs, package data
 EPOCH = re.compile(r'epoch (\d+), loss ([\d.]+), train acc ([\d.]+), test acc ([\d.]+)')
 

@@ -10,7 +10,7 @@ releases split train and test differently (about 1.4 points of test accuracy).
 """
 import pytest
 
-from chapter_runs import seed0_records
+from support.chapter_runs import seed0_records
 from d2lsoftmax.reference import book_figures
 from d2lsoftmax import data, reference, sections
 from d2lsoftmax.data.releases import BOOK, CURRENT

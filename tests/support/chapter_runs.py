@@ -58,7 +58,7 @@ def seed0_lines(section):
 def book_lines(section, seed=0, pipeline='ours', **overrides):
     """The lines d2lzh.train_ch3 prints for `section` under `seed`.
 
-    pipeline='ours': over our in-memory batches (tests/test_data_real.py shows each
+    pipeline='ours': over our in-memory batches (tests/data/test_data_real.py shows each
     equals gluon's DataLoader batch under one seed); pipeline='gluon': over gluon's
     DataLoader pipeline itself, the book's ToTensor batches transformed once per
     session (book.load_data_fashion_mnist(eager=True)): the same values as per pass.
