@@ -74,9 +74,10 @@ RELEASES = {r.name: r for r in (
 def check_name(name, origin='release='):
     """`name` if it names a release; else ValueError saying where it came from and the choices."""
     if name not in RELEASES:
-        choices = [f'{r.name} ({r.choice})' for r in RELEASES.values()]
-        raise ValueError(f'unknown Fashion-MNIST release {name!r} (from {origin}); choose '
-                         + ' or '.join(filter(None, (', '.join(choices[:-1]), choices[-1]))))
+        *others, last = [f'{r.name} ({r.choice})' for r in RELEASES.values()]
+        choices = f'{", ".join(others)} or {last}' if others else last
+        raise ValueError(f'unknown Fashion-MNIST release {name!r} (from {origin}); '
+                         f'choose {choices}')
     return name
 
 
