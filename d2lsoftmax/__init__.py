@@ -17,8 +17,8 @@ blas.choose()  # before MXNet loads: OpenBLAS's fast kernels where it does not k
 # name -> the module that defines it
 _NAMES = {
     # data
-    'DataError': 'data', 'FashionMNISTIter': 'data', 'get_fashion_mnist_labels': 'data',
-    'load_data_fashion_mnist': 'data',
+    'DataError': 'data.idx', 'FashionMNISTIter': 'data.batches',
+    'get_fashion_mnist_labels': 'data.batches', 'load_data_fashion_mnist': 'data.batches',
     # linear regression (3.2, 3.3, 3.12, 3.16)
     'data_iter': 'models.linear', 'linreg': 'models.linear', 'squared_loss': 'models.linear',
     # softmax regression and the training loop (3.6, 3.7, 3.9, 3.10, 3.13)

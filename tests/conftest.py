@@ -27,8 +27,9 @@ def _share_the_cores():
 
 _share_the_cores()
 
-from d2lsoftmax import data  # noqa: E402  (MXNet loads here)
+from d2lsoftmax import data  # noqa: E402
 from d2lsoftmax.data import releases
+from d2lsoftmax.data.idx import has_all_files
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Beside CI only (never on a user's machine): the 2017-08-26 label files, book_logs.md.
@@ -39,7 +40,7 @@ BOOK_LABELS_DIR = os.path.join(SHARED, 'data', 'fashion-mnist-2017-08-26')
 def _real_data_dir():
     """Folder with the four real files: $D2LSOFTMAX_DATA as given at start-up, else Debian's."""
     for folder in (os.environ.get('D2LSOFTMAX_DATA'), data.debian_dir()):
-        if folder and data._has_all_files(os.path.expanduser(folder)):
+        if folder and has_all_files(os.path.expanduser(folder)):
             return os.path.expanduser(folder)
     return None
 
@@ -54,6 +55,8 @@ def _closed_port_url():
 
 REAL_DATA_DIR = _real_data_dir()  # read before any test changes the environment
 DEAD_REPO = _closed_port_url()
+# Every release's download host ($MXNET_GLUON_REPO, $D2LSOFTMAX_ZALANDO_URL) at that port.
+DEAD_HOSTS = {release.host_env: DEAD_REPO for release in releases.RELEASES.values()}
 
 
 @pytest.fixture(autouse=True)
@@ -68,8 +71,8 @@ def isolated_env(monkeypatch, tmp_path, tmp_path_factory):
     for name in (data.DATA_ENV, data.RELEASE_ENV, data.DEBIAN_ENV):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv('MXNET_HOME', str(tmp_path_factory.mktemp('mxnet-home')))
-    monkeypatch.setenv('MXNET_GLUON_REPO', DEAD_REPO)
-    monkeypatch.setenv(data.ZALANDO_ENV, DEAD_REPO)
+    for name, url in DEAD_HOSTS.items():
+        monkeypatch.setenv(name, url)
     data.clear_caches()
 
 
@@ -230,9 +233,12 @@ def fake_split_arrays(n, seed=0):
 
 @pytest.fixture
 def digests(monkeypatch):
-    """A private copy of releases.DIGESTS, patched in: a test may add its files' digests."""
-    table = copy.deepcopy(releases.DIGESTS)
-    monkeypatch.setattr(releases, 'DIGESTS', table)
+    """{release: {base: digests}}: private copies of the releases' digests, patched into
+    releases.RELEASES; a test may add its files' digests."""
+    table = {name: copy.deepcopy(release.digests)
+             for name, release in releases.RELEASES.items()}
+    monkeypatch.setattr(releases, 'RELEASES', {name: release._replace(digests=table[name])
+                                               for name, release in releases.RELEASES.items()})
     return table
 
 

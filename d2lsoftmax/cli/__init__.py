@@ -275,10 +275,11 @@ def take_release(argv):
 
 
 def _main(argv):
+    from d2lsoftmax.data import releases
     argv = take_release(argv)
     parser = Parser(
         prog=PROG, description='Chapters of Dive into Deep Learning (MXNet) on Fashion-MNIST.',
-        epilog='Every command takes --release 2017-08-26|2017-08-31 (the Fashion-MNIST '
+        epilog=f'Every command takes --release {"|".join(releases.RELEASES)} (the Fashion-MNIST '
         'release to load; default: the first found, else the book\'s is downloaded).')
     sub = parser.add_subparsers(dest='command',
                                 metavar='{list,run,search,evaluate,notebook,verify}')

@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from d2lsoftmax import cli, data
+from d2lsoftmax import cli
+from d2lsoftmax.data import places
 from support import REPO
 
 ROOT = REPO
@@ -112,7 +113,7 @@ def test_no_command_exit_status_as_a_program():
 
 def test_missing_data_is_one_message_and_exit_1(capsys, tmp_path, monkeypatch):
     """With no data anywhere and no network: 'error: Fashion-MNIST not found', exit 1."""
-    monkeypatch.setattr(data, 'DEBIAN_DIR', str(tmp_path / 'no-debian'))
+    monkeypatch.setattr(places, 'DEBIAN_DIR', str(tmp_path / 'no-debian'))
     with pytest.raises(SystemExit) as info:
         cli.main(['run', '3.5', '--out', str(tmp_path)])
     assert info.value.code == 1

@@ -13,8 +13,11 @@ import time
 import pytest
 
 from d2lsoftmax import data
+from d2lsoftmax.data import download, places, releases
 from d2lsoftmax.data import DataError
 from d2lsoftmax.data.releases import BOOK, CURRENT
+
+ZALANDO_ENV = releases.RELEASES[CURRENT].host_env  # $D2LSOFTMAX_ZALANDO_URL
 
 GLUON_PREFIX = '/gluon/dataset/fashion-mnist/'  # where gluon's repository keeps the files
 ALL_GZ = sorted(base + '.gz' for pair in data.FILES.values() for base in pair)
@@ -135,9 +138,9 @@ def test_the_current_release_from_zalandos_location(tmp_path, monkeypatch, serve
     verified by content SHA-256, into the cache's 2017-08-31 folder."""
     fake_data(tmp_path / 'zalando')
     _publish(server, tmp_path / 'zalando', '/')
-    monkeypatch.setenv(data.ZALANDO_ENV, server.url)
+    monkeypatch.setenv(ZALANDO_ENV, server.url)
     location = data.locate(release=CURRENT, timeout=5)
-    assert (location.release, location.directory) == (CURRENT, data.download_dir(CURRENT))
+    assert (location.release, location.directory) == (CURRENT, places.download_dir(CURRENT))
     assert sorted(server.requests) == ['/' + name for name in ALL_GZ]
     assert _listing(location.directory) == ALL_GZ
     assert not os.path.exists(os.path.join(data.cache_dir(), ALL_GZ[0]))  # gluon's stays empty
@@ -145,8 +148,8 @@ def test_the_current_release_from_zalandos_location(tmp_path, monkeypatch, serve
 
 def test_the_default_zalando_location_is_zalandos():
     """Without the variable, the current release comes from Zalando's published location."""
-    os.environ.pop(data.ZALANDO_ENV)  # conftest set it; monkeypatch restores it
-    assert data.source_url(CURRENT) == \
+    os.environ.pop(ZALANDO_ENV)  # conftest set it; monkeypatch restores it
+    assert download.source_url(CURRENT) == \
         'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'
 
 
@@ -231,15 +234,15 @@ def test_a_trickling_server_is_stopped_by_the_overall_deadline(tmp_path, monkeyp
     assert 'train-labels-idx1-ubyte.gz: the download did not finish within its 1.5 s ' \
            'deadline (' in message
     assert 'Fashion-MNIST not found' in message
-    assert _listing(data.download_dir(CURRENT)) == []
+    assert _listing(places.download_dir(CURRENT)) == []
     assert [n for n in _listing(data.cache_dir()) if n != CURRENT] == []
 
 
 @pytest.fixture
 def small_windows(monkeypatch):
     """A stall is under 512 bytes in 0.5 s here (the real window: 1 KiB in 30 s)."""
-    monkeypatch.setattr(data, 'STALL_WINDOW', 0.5)
-    monkeypatch.setattr(data, 'STALL_BYTES', 512)
+    monkeypatch.setattr(download, 'STALL_WINDOW', 0.5)
+    monkeypatch.setattr(download, 'STALL_BYTES', 512)
 
 
 @pytest.mark.usefixtures('small_windows', 'nowhere_else')
@@ -255,7 +258,7 @@ def test_a_stalled_server_is_told_from_a_slow_one(tmp_path, server, published, t
             'under 512 bytes arrived in 0.5 s (') in message
     assert 'Try again later, or install the data locally.' in message
     assert 'deadline' not in message
-    assert [n for n in _listing(data.download_dir(CURRENT)) if not n.endswith('.gz')] == []
+    assert [n for n in _listing(places.download_dir(CURRENT)) if not n.endswith('.gz')] == []
 
 
 @pytest.mark.usefixtures('small_windows')
@@ -346,7 +349,7 @@ def real_gz(server):
                                         for n in ALL_GZ):
         pytest.skip('the real .gz files of Fashion-MNIST are not here (dataset-fashion-mnist)')
     _publish(server, REAL_DATA_DIR, '/')
-    return {data.RELEASE_ENV: CURRENT, data.ZALANDO_ENV: server.url + '/',
+    return {data.RELEASE_ENV: CURRENT, ZALANDO_ENV: server.url + '/',
             data.DEBIAN_ENV: '/nonexistent'}  # the environment of a command that downloads
 
 
@@ -381,7 +384,7 @@ def test_sigterm_during_a_download_leaves_no_part_file(tmp_path, server, real_gz
     from test_interrupt import Command, _assert_one_line
     server.trickle['/train-images-idx3-ubyte.gz'] = (0.05, 4096)
     command = Command(['run', '3.5', '--out', str(tmp_path / 'figures')], tmp_path, real_gz)
-    folder = data.download_dir(CURRENT)
+    folder = places.download_dir(CURRENT)
     deadline = time.time() + 120
     while not glob.glob(os.path.join(folder, 'train-images-idx3-ubyte.gz.*.tmp')):
         assert time.time() < deadline and command.process.poll() is None, command.err

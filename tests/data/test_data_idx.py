@@ -9,6 +9,7 @@ import pytest
 
 from d2lsoftmax import data
 from d2lsoftmax.data import DataError
+from d2lsoftmax.data.idx import file_in
 
 TRAIN_IMAGES, TRAIN_LABELS = data.FILES['train']
 
@@ -227,8 +228,8 @@ def test_missing_labels_file(tmp_path, write_idx):
 def test_raw_file_is_used_when_no_gz(tmp_path, write_idx):
     """_file_in finds the raw name when there is no .gz, and prefers .gz when both exist."""
     raw = write_idx(tmp_path / TRAIN_LABELS, np.zeros(1, np.uint8), gz=False)
-    assert data._file_in(str(tmp_path), TRAIN_LABELS) == raw
+    assert file_in(str(tmp_path), TRAIN_LABELS) == raw
     gz = write_idx(tmp_path / (TRAIN_LABELS + '.gz'), np.zeros(1, np.uint8))
-    assert data._file_in(str(tmp_path), TRAIN_LABELS) == gz
+    assert file_in(str(tmp_path), TRAIN_LABELS) == gz
     os.remove(gz)
-    assert data._file_in(str(tmp_path), TRAIN_IMAGES) is None
+    assert file_in(str(tmp_path), TRAIN_IMAGES) is None

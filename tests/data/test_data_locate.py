@@ -5,6 +5,8 @@ import pytest
 
 import d2lsoftmax
 from d2lsoftmax import data
+from d2lsoftmax.data import finder, identity, unpacked
+from d2lsoftmax.data.places import candidate_dirs
 from d2lsoftmax.data import DataError
 from d2lsoftmax.data.releases import BOOK, CURRENT
 
@@ -31,8 +33,8 @@ def no_download(monkeypatch):
     def record(directory, release=BOOK, *args, **kw):
         calls.append((directory, release))
         return 'http://nowhere/'
-    monkeypatch.setattr(data, 'download_fashion_mnist', record)
-    monkeypatch.setattr(data, 'survey', _after_download(data.survey, calls))
+    monkeypatch.setattr(finder, 'download_fashion_mnist', record)
+    monkeypatch.setattr(finder, 'survey', _after_download(finder.survey, calls))
     return calls
 
 
@@ -40,7 +42,7 @@ def _after_download(survey, calls):
     """survey(), except that a folder just 'downloaded into' counts as complete."""
     def fake(directory, release=None):
         if any(str(directory) == d for d, _ in calls):
-            return data.Survey('ok', release or BOOK, {}, None)
+            return finder.Survey('ok', release or BOOK, {}, None)
         return survey(directory, release)
     return fake
 
@@ -54,7 +56,7 @@ def _use_env(monkeypatch, folder):
 def test_search_order_is_root_env_cache_its_current_folder_debian(places, monkeypatch):
     """candidate_dirs lists the five places in the documented order."""
     _use_env(monkeypatch, places['env'])
-    found = [folder for _, folder in data.candidate_dirs(places['root'])]
+    found = [folder for _, folder in candidate_dirs(places['root'])]
     assert found == [str(places[k]) for k in ('root', 'env', 'cache', 'cache-current', 'debian')]
 
 
@@ -105,7 +107,7 @@ def test_empty_mxnet_home_is_unset_not_the_current_folder(tmp_path, monkeypatch)
     monkeypatch.setenv('HOME', str(tmp_path / 'home'))
     monkeypatch.chdir(tmp_path)
     assert data.cache_dir() == str(tmp_path / 'home' / '.mxnet' / 'datasets' / 'fashion-mnist')
-    assert data.unpacked_path(TEST_LABELS, CURRENT).startswith(str(tmp_path / 'home') + os.sep)
+    assert unpacked.unpacked_path(TEST_LABELS, CURRENT).startswith(str(tmp_path / 'home') + os.sep)
 
 
 def test_debian_comes_last_of_the_folders(places, fake_data, no_download):
@@ -118,7 +120,7 @@ def test_debian_comes_last_of_the_folders(places, fake_data, no_download):
 def test_the_debian_folder_is_overridden_by_its_env_var(tmp_path, monkeypatch):
     """$D2LSOFTMAX_DEBIAN_DIR replaces /usr/share/datasets/fashion-mnist; '' is unset."""
     monkeypatch.setenv(data.DEBIAN_ENV, str(tmp_path / 'elsewhere'))
-    assert data.candidate_dirs()[-1] == ('Debian package dataset-fashion-mnist',
+    assert candidate_dirs()[-1] == ('Debian package dataset-fashion-mnist',
                                          str(tmp_path / 'elsewhere'))
     monkeypatch.setenv(data.DEBIAN_ENV, '')
     assert data.debian_dir() == data.DEBIAN_DIR
@@ -149,7 +151,7 @@ def test_root_expands_the_home_tilde(tmp_path, monkeypatch, fake_data, no_downlo
 def test_empty_env_var_is_ignored(places, monkeypatch):
     """D2LSOFTMAX_DATA='' does not add the current folder to the search."""
     monkeypatch.setenv(data.DATA_ENV, '')
-    assert [what for what, _ in data.candidate_dirs()] == [
+    assert [what for what, _ in candidate_dirs()] == [
         'MXNet cache ($MXNET_HOME/datasets/fashion-mnist)',
         '2017-08-31 downloads in the MXNet cache',
         'Debian package dataset-fashion-mnist']
@@ -210,7 +212,7 @@ def test_an_unreadable_file_is_one_line(places, fake_data, monkeypatch):
         if str(path) == refused:
             raise PermissionError(13, 'Permission denied', path)
         return real_open(path, *args, **kwargs)
-    monkeypatch.setattr(data, 'open', guarded_open, raising=False)  # shadows the builtin
+    monkeypatch.setattr(identity, 'open', guarded_open, raising=False)  # shadows the builtin
     with pytest.raises(DataError) as info:
         data.locate()
     assert f'{refused}: cannot be read (Permission denied); fix its permissions' \

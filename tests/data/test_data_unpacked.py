@@ -5,6 +5,8 @@ import os
 import numpy as np
 
 from d2lsoftmax import data
+from d2lsoftmax.data import idx
+from d2lsoftmax.data.unpacked import unpacked_path
 from d2lsoftmax.data.releases import BOOK, CURRENT
 
 TRAIN_IMAGES, TRAIN_LABELS = data.FILES['train']
@@ -17,7 +19,7 @@ def _no_gunzip(monkeypatch):
 
     def fail(raw, *args):
         raise AssertionError('gunzipped again')
-    monkeypatch.setattr(data, '_gunzip', fail)
+    monkeypatch.setattr(idx, '_gunzip', fail)
 
 
 def _flip_last_byte(path):
@@ -33,9 +35,9 @@ def test_first_read_leaves_copies_that_the_next_read_uses(tmp_path, fake_data, m
     written = fake_data(tmp_path / 'gz')
     data.read_split(str(tmp_path / 'gz'), 'train')
     for base, array in zip(data.FILES['train'], written['train']):
-        with open(data.unpacked_path(base, CURRENT), 'rb') as f:
+        with open(unpacked_path(base, CURRENT), 'rb') as f:
             np.testing.assert_array_equal(data.parse_idx(f.read()), array)  # raw idx bytes
-    assert data.unpacked_path(TRAIN_IMAGES, CURRENT).startswith(
+    assert unpacked_path(TRAIN_IMAGES, CURRENT).startswith(
         os.path.join(data.cache_dir(), 'unpacked', CURRENT) + os.sep)
     _no_gunzip(monkeypatch)
     X, y = data.read_split(str(tmp_path / 'gz'), 'train')
@@ -47,7 +49,7 @@ def test_a_damaged_copy_is_ignored_and_rewritten(tmp_path, fake_data):
     """A copy that fails its SHA-256 is not used: the .gz is read and the copy replaced."""
     written = fake_data(tmp_path / 'gz')
     data.read_split(str(tmp_path / 'gz'), 'train')
-    copy = data.unpacked_path(TRAIN_IMAGES, CURRENT)
+    copy = unpacked_path(TRAIN_IMAGES, CURRENT)
     _flip_last_byte(copy)
     data.clear_caches()
     X, _ = data.read_split(str(tmp_path / 'gz'), 'train')
@@ -104,7 +106,7 @@ def test_copies_of_the_two_releases_never_mix(tmp_path, fake_data, monkeypatch):
     book = fake_data(tmp_path / 'book', seed=7, release=BOOK, by=('gz_sha1',))
     for folder in ('current', 'book'):
         data.read_split(str(tmp_path / folder), 'train')
-    copies = {r: data.unpacked_path(TRAIN_IMAGES, r) for r in (BOOK, CURRENT)}
+    copies = {r: unpacked_path(TRAIN_IMAGES, r) for r in (BOOK, CURRENT)}
     assert all(os.path.isfile(c) for c in copies.values())
     record = json.load(open(copies[BOOK] + '.json'))
     assert record['release'] == BOOK and len(record['sources']) == 1
@@ -121,7 +123,7 @@ def test_the_book_release_images_copy_is_checked_against_its_recorded_digest(
     recorded when it was made, and a damaged one is rewritten from the .gz."""
     written = fake_data(tmp_path / 'book', release=BOOK, by=('gz_sha1',))
     data.read_split(str(tmp_path / 'book'), 'train')
-    copy = data.unpacked_path(TRAIN_IMAGES, BOOK)
+    copy = unpacked_path(TRAIN_IMAGES, BOOK)
     _flip_last_byte(copy)
     data.clear_caches()
     X, _ = data.read_split(str(tmp_path / 'book'), 'train')

@@ -1,4 +1,5 @@
 """The two releases of Fashion-MNIST: each one verified, never mixed, named by every load."""
+import copy
 import gzip
 import os
 import re
@@ -13,7 +14,7 @@ from conftest import REAL_DATA_DIR, REPO, SHARED, _write_idx, register
 import d2lsoftmax
 from d2lsoftmax.reference import book_figures
 from d2lsoftmax import data
-from d2lsoftmax.data import releases
+from d2lsoftmax.data import idx, places, releases
 from d2lsoftmax.data import DataError
 from d2lsoftmax.data.releases import BOOK, CURRENT
 
@@ -24,6 +25,8 @@ TEST_IMAGES, TEST_LABELS = data.FILES['test']
 FIRST_LABELS = {BOOK: {'train': [2], 'test': [0, 1, 2, 2, 3, 2, 8, 6, 5, 0]},
                 CURRENT: {'train': [9], 'test': [9, 2, 1, 1, 6, 1, 4, 6, 5, 7]}}
 BY = {BOOK: ('gz_sha1',), CURRENT: ('sha256',)}  # how each release knows its image files
+# The digests the package ships, read before any test patches the table (conftest.digests).
+SHIPPED = {name: copy.deepcopy(r.digests) for name, r in releases.RELEASES.items()}
 
 
 def _images_for(labels):
@@ -48,7 +51,7 @@ def current_labels():
     """The folder of the real 2017-08-31 files (Debian's), for their two label files."""
     if REAL_DATA_DIR is None:
         pytest.skip('the 2017-08-31 files are not here: install dataset-fashion-mnist')
-    if data.identify(data._file_in(REAL_DATA_DIR, TEST_LABELS), TEST_LABELS) != CURRENT:
+    if data.identify(idx.file_in(REAL_DATA_DIR, TEST_LABELS), TEST_LABELS) != CURRENT:
         pytest.skip(f'{REAL_DATA_DIR} holds another release than {CURRENT}')
     return REAL_DATA_DIR
 
@@ -62,13 +65,13 @@ def test_the_books_release_is_recognised_by_gluons_sha1(tmp_path, book_labels, d
     known, and a set of them loads as the book's release, its labels the book's."""
     _set_with_real_labels(tmp_path / 'book', book_labels, BOOK, digests)
     for base in (TRAIN_LABELS, TEST_LABELS):
-        assert digests[BOOK][base]['gz_sha1'] == releases.DIGESTS[BOOK][base]['gz_sha1']
-    real_gunzip = data._gunzip
-    monkeypatch.setattr(data, '_gunzip', None)  # any gunzip would fail
+        assert digests[BOOK][base]['gz_sha1'] == SHIPPED[BOOK][base]['gz_sha1']
+    real_gunzip = idx._gunzip
+    monkeypatch.setattr(idx, '_gunzip', None)  # any gunzip would fail
     assert data.identify(str(tmp_path / 'book' / (TEST_LABELS + '.gz')), TEST_LABELS) == BOOK
-    monkeypatch.setattr(data, '_gunzip', real_gunzip)
+    monkeypatch.setattr(idx, '_gunzip', real_gunzip)
     location = data.locate(tmp_path / 'book')
-    assert (location.release, location.place) == (BOOK, data.ROOT_PLACE)
+    assert (location.release, location.place) == (BOOK, places.ROOT_PLACE)
     for split, first in FIRST_LABELS[BOOK].items():
         images, labels = data.load_arrays(split, root=tmp_path / 'book')
         assert list(labels[:len(first)]) == first and len(labels) == data.NUM_EXAMPLES[split]
@@ -114,17 +117,16 @@ def test_the_second_release_labels_most_positions_otherwise(book_labels, current
     60,000 training and 8,962 of 10,000 test positions."""
     for base, n, differ in ((TRAIN_LABELS, 60000, 54046), (TEST_LABELS, 10000, 8962)):
         book = data.read_idx(os.path.join(book_labels, base + '.gz'))
-        current = data.read_idx(data._file_in(current_labels, base))
+        current = data.read_idx(idx.file_in(current_labels, base))
         assert len(book) == len(current) == n
         assert int((book != current).sum()) == differ
 
 
 def test_the_two_releases_share_no_digest():
     """No file of one release could pass as the other's."""
-    values = {r: {v for table in releases.DIGESTS[r].values() for v in table.values()}
-              for r in releases.RELEASES}
+    values = {r: {v for table in SHIPPED[r].values() for v in table.values()} for r in SHIPPED}
     assert not values[BOOK] & values[CURRENT]
-    assert set(releases.DIGESTS[BOOK]) == set(releases.DIGESTS[CURRENT]) == {
+    assert set(SHIPPED[BOOK]) == set(SHIPPED[CURRENT]) == {
         base for pair in data.FILES.values() for base in pair}
 
 
@@ -202,9 +204,12 @@ def test_the_release_line(tmp_path, fake_data):
 
 @pytest.mark.slow
 def test_the_light_modules_import_neither_mxnet_nor_matplotlib():
-    """releases and book_figures are plain data; data itself needs MXNet, never matplotlib."""
+    """releases and book_figures are plain data; the data package and every module of it
+    load without MXNet (a batch imports it when made) and never load matplotlib."""
     code = ('import sys; import d2lsoftmax.data.releases, d2lsoftmax.reference.book_figures; '
             "assert 'mxnet' not in sys.modules, 'mxnet'; import d2lsoftmax.data; "
+            'import d2lsoftmax.data.batches, d2lsoftmax.data.download; '
+            "assert 'mxnet' not in sys.modules, 'mxnet by the data package'; "
             "assert 'matplotlib' not in sys.modules, 'matplotlib'")
     result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                             cwd=REPO, timeout=120)

@@ -18,7 +18,7 @@ from dataclasses import asdict
 
 import pytest
 
-from conftest import DEAD_REPO, REAL_DATA_DIR
+from conftest import DEAD_HOSTS, REAL_DATA_DIR
 from d2lsoftmax import cli, data
 from d2lsoftmax.experiments import cluster, search, seeds
 from d2lsoftmax.experiments.experiment import Settings
@@ -42,7 +42,7 @@ def _offline_real_data_env(tmp_path_factory):
         pytest.skip('real Fashion-MNIST not found (see conftest.real_data)')
     return {data.DATA_ENV: REAL_DATA_DIR, data.RELEASE_ENV: '', data.DEBIAN_ENV: data.DEBIAN_DIR,
             'MXNET_HOME': str(tmp_path_factory.mktemp('worker-mxnet-home')),
-            'MXNET_GLUON_REPO': DEAD_REPO, data.ZALANDO_ENV: DEAD_REPO}
+            **DEAD_HOSTS}
 
 
 @pytest.fixture(scope='module')
