@@ -30,7 +30,6 @@ holding nan or inf (a diverged training).
 import contextlib
 import errno
 import hashlib
-import io
 import json
 import os
 import struct
@@ -41,7 +40,6 @@ from mxnet.base import MXNetError
 
 from d2lsoftmax.util import limits, outputs
 from d2lsoftmax import models
-from d2lsoftmax.models import kind
 from d2lsoftmax.sections import chapter, chapter_args, chapters
 
 FORMAT = 'd2lsoftmax-params'
@@ -62,47 +60,7 @@ def meta_path(path):
     return str(path) + '.json'
 
 
-# ----------------------------------------------------------------- parameters
-
-def scratch_names(params):
-    """Names of a scratch model's params in order: W, b for one layer, else W1, b1, W2, ..."""
-    weights = sum(p.ndim >= 2 for p in params)
-    names, layer = [], 0
-    for p in params:
-        if p.ndim >= 2:
-            layer += 1
-        letter = 'W' if p.ndim >= 2 else 'b'
-        names.append(letter if weights == 1 else f'{letter}{max(layer, 1)}')
-    if len(set(names)) != len(names):  # not weight/bias pairs: fall back to positions
-        names = [f'param{i}' for i in range(len(params))]
-    return names
-
-
-def named_params(net, how):
-    """{name: NDArray} of a trained model, the names its file uses."""
-    if kind(how) == 'scratch':
-        return dict(zip(scratch_names(how['params']), how['params']))
-    # The structural names ('0.weight', ...) that save_parameters writes.
-    return {name: p.data() for name, p in net._collect_params_with_prefix().items()}
-
-
-def _expected_shapes(net, how):
-    """{name: shape} the model needs; 0 marks a size Gluon has not inferred yet."""
-    if kind(how) == 'scratch':
-        return {n: p.shape for n, p in zip(scratch_names(how['params']), how['params'])}
-    return {name: p.shape for name, p in net._collect_params_with_prefix().items()}
-
-
 # --------------------------------------------------------------------- saving
-
-def _write_npz(tmp, arrays):
-    """Write `arrays` to `tmp` as .npz, composed in memory first: a zip archive cut short by a
-    full disk would complain again when it is collected ("Exception ignored in ...")."""
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    with open(tmp, 'wb') as f:
-        f.write(buffer.getbuffer())
-
 
 def check_path(path, model_kind):
     """CheckpointError unless `path` has the suffix of a `model_kind` parameter file."""
@@ -126,19 +84,18 @@ def chapter_kind(section):
     return chapter(section).kind
 
 
-def save(path, net, how, section, args, settings=None, release=None):
-    """Write the model's parameters to `path` and its record to path.json; returns path.
+def save(path, model, section, args, settings=None, release=None):
+    """Write `model`'s parameters to `path` and its record to path.json; returns path.
 
     `release`: the Fashion-MNIST release it trained on (None: the one a load finds now).
     The pair is replaced whole or not at all (see the module's docstring).
     """
-    model_kind = kind(how)
     path = str(path)
-    check_path(path, model_kind)
+    check_path(path, model.kind)
     outputs.check_file(path, 'parameter file')
     outputs.check_file(meta_path(path), 'parameter record')
-    params = named_params(net, how)
-    meta = {'format': FORMAT, 'version': VERSION, 'section': section, 'kind': model_kind,
+    params = model.named_params()
+    meta = {'format': FORMAT, 'version': VERSION, 'section': section, 'kind': model.kind,
             'chapter_args': {k: v for k, v in vars(args).items()
                              if isinstance(v, (bool, int, float, str))},
             'shapes': {n: list(p.shape) for n, p in params.items()},
@@ -147,7 +104,7 @@ def save(path, net, how, section, args, settings=None, release=None):
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         with _folder_lock(path):
             _settle(path)  # what an earlier crashed save left: finish it or drop it
-            _write_pair(path, meta, lambda part: _write_params(part, net, how, params))
+            _write_pair(path, meta, lambda part: _write_params(part, model, params))
     except (OSError, outputs.WriteError) as e:
         reason = e.reason if isinstance(e, outputs.WriteError) else outputs.reason(e)
         raise CheckpointError(f'{path}: could not save the parameters ({reason}); the '
@@ -155,13 +112,10 @@ def save(path, net, how, section, args, settings=None, release=None):
     return path
 
 
-def _write_params(part, net, how, params):
-    """Write the parameters to `part` in the model's format."""
-    if kind(how) == 'scratch':
-        _write_npz(part, {n: p.asnumpy() for n, p in params.items()})
-        return
+def _write_params(part, model, params):
+    """Write the parameters ({name: NDArray}) to `part` in the model's format."""
     try:
-        net.save_parameters(part)
+        model.save_params(part)
     except MXNetError:  # "FileStream.Write incomplete": MXNet's C++ stream does not say why
         raise _incomplete(part, sum(p.size * np.dtype(p.dtype).itemsize
                                     for p in params.values())) from None
@@ -424,24 +378,19 @@ def _probe(net, path, what):
                               f'({first}).') from None
 
 
-def load_into(path, net, how, what='this model'):
-    """Load parameter file `path` into a built model (net, how) after checking it fits."""
+def load_into(path, model, what='this model'):
+    """Load parameter file `path` into a built `model` after checking it fits; returns it."""
     path = str(path)
-    model_kind = kind(how)
-    arrays = read_arrays(path, model_kind)
-    check_fit(path, arrays, _expected_shapes(net, how), what)
+    arrays = read_arrays(path, model.kind)
+    check_fit(path, arrays, model.param_shapes(), what)
     check_finite(path, arrays)
-    if model_kind == 'scratch':
-        for name, param in named_params(net, how).items():
-            param[:] = nd.array(arrays[name], dtype=param.dtype)
-    else:
-        try:
-            net.load_parameters(path)
-        except (MXNetError, ValueError, AssertionError):
-            raise CheckpointError(f'{path}: Gluon could not load these parameters into '
-                                  f'{what}; save the model again.') from None
-    _probe(net, path, what)
-    return net
+    try:  # only Gluon's load_parameters raises these; scratch arrays were checked to fit
+        model.load_params(path, arrays)
+    except (MXNetError, ValueError, AssertionError):
+        raise CheckpointError(f'{path}: Gluon could not load these parameters into '
+                              f'{what}; save the model again.') from None
+    _probe(model.net, path, what)
+    return model
 
 
 def _is_recorded(path):
@@ -460,7 +409,7 @@ def _repair(path):
 
 
 def load(path):
-    """Rebuild the saved chapter's model and load `path` into it: (net, how, meta)."""
+    """Rebuild the saved chapter's model and load `path` into it: (model, meta)."""
     path = str(path)
     read_meta(path)  # a missing file or record is said first
     with _folder_lock(path, shared=True):
@@ -472,12 +421,12 @@ def load(path):
         matches = _is_recorded(path)
         if not matches:
             _check_unfinished(path, meta)
-        net, how = _load_model(path, meta)  # a foreign file: its own faults are said first
+        model = _load_model(path, meta)  # a foreign file: its own faults are said first
     if not matches:
         raise CheckpointError(f'{path}: these are not the parameters its record '
                               f'{meta_path(path)} was written for (the file was replaced '
                               'after the save); save the model again.')
-    return net, how, meta
+    return model, meta
 
 
 def _check_unfinished(path, meta):
@@ -490,7 +439,7 @@ def _check_unfinished(path, meta):
 
 
 def _load_model(path, meta):
-    """Build the model `meta` describes and load `path` into it: (net, how)."""
+    """Build the model `meta` describes and load `path` into it."""
     found = chapter(meta['section'])
     known = set(found.defaults) | set(found.options)
     args = chapter_args(found.section,
@@ -498,6 +447,5 @@ def _load_model(path, meta):
     if found.kind != meta['kind']:
         raise CheckpointError(f'{path}: saved as a {meta["kind"]} model, but chapter '
                               f'{meta["section"]} now builds a {found.kind} one.')
-    net, _, how = models.build(found.section, args)
-    load_into(path, net, how, f"chapter {meta['section']}'s model")
-    return net, how
+    return load_into(path, models.build(found.section, args),
+                     f"chapter {meta['section']}'s model")

@@ -6,9 +6,7 @@ import numpy as np
 from mxnet import nd
 
 from d2lsoftmax.util import outputs
-from d2lsoftmax.experiments.checkpoint import named_params
 from d2lsoftmax.data import TEXT_LABELS
-from d2lsoftmax.models import kind
 
 NUM_CLASSES = len(TEXT_LABELS)
 
@@ -40,29 +38,28 @@ def format_confusion(cm, labels=TEXT_LABELS):
     return '\n'.join(lines)
 
 
-def softmax_weights(net, how):
+def softmax_weights(model):
     """The (10, 784) weight vectors of a softmax regression, one per class; None otherwise."""
-    weights = [p for p in named_params(net, how).values() if p.ndim >= 2]
+    weights = model.layer_weights()  # each (outputs, inputs)
     if len(weights) != 1:
         return None  # more than one layer: no single weight vector per class
     W = weights[0].asnumpy()
-    W = W.T if kind(how) == 'scratch' else W  # scratch W is (784, 10), Dense's (10, 784)
     return W if W.shape == (NUM_CLASSES, 28 * 28) else None
 
 
-def report(net, how, test_iter, out, section):
+def report(model, test_iter, out, section):
     """Print test accuracy and confusion matrix; save it and any weight images under `out`.
 
     Returns the test accuracy.
     """
     from d2lsoftmax.training import plotting  # matplotlib only where a figure is drawn
-    y, y_pred = predict_labels(net, test_iter)
+    y, y_pred = predict_labels(model.net, test_iter)
     cm = confusion_matrix(y, y_pred)
     acc = np.trace(cm) / len(y)
     print(f'test acc {acc:.4f} ({np.trace(cm)} of {len(y)} test images)')
     print(format_confusion(cm))
     plotting.plot_confusion(cm, os.path.join(out, f'{section}_confusion.png'))
-    W = softmax_weights(net, how)
+    W = softmax_weights(model)
     if W is not None:
         plotting.show_weights(W, os.path.join(out, f'{section}_weights.png'))
     return acc
@@ -76,12 +73,12 @@ def evaluate_file(path, batch_size=256, out='out'):
     from d2lsoftmax.experiments.checkpoint import load
     from d2lsoftmax.data import load_data_fashion_mnist, release_line
     outputs.check_folder(out, '--out')
-    net, how, meta = load(path)
+    model, meta = load(path)
     print(f'{path}: chapter {meta["section"]} {meta["kind"]} model')
     _, test_iter = load_data_fashion_mnist(batch_size)
     print(release_line())
     warn_other_release(path, meta.get('release'), test_iter.release)
-    return report(net, how, test_iter, out, meta['section'])
+    return report(model, test_iter, out, meta['section'])
 
 
 def warn_other_release(path, trained_on, scored_on):

@@ -1,25 +1,22 @@
 """Experiment settings on top of any training chapter: weight decay, lr decay, optimizer, init.
 
-A chapter's model(args) gives (net, loss, how): how is dict(params=, lr=) for a
-scratch model, dict(trainer=) for a concise one. `apply` rewrites that triple,
+A chapter's model (models.ScratchModel or ConciseModel) is what `apply` rewrites,
 so no chapter needs to know about these settings; with the default Settings it
-returns it untouched, and a run repeats the chapter's own run bit for bit.
+returns the model untouched, and a run repeats the chapter's own run bit for bit.
 """
 import os
 from collections import namedtuple
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Optional
 
 from d2lsoftmax import models
-from d2lsoftmax.experiments import optimizers, schedules
+from d2lsoftmax.experiments import optimizers, runs, schedules
 from d2lsoftmax.models import regularization
 from d2lsoftmax.data import load_data_fashion_mnist
-from d2lsoftmax.models import kind
-from d2lsoftmax.experiments.runs import train_chapter
 from d2lsoftmax.sections import chapter_args
 from d2lsoftmax.training import train_ch3
 
-Trained = namedtuple('Trained', 'records net how')
+Trained = namedtuple('Trained', 'records model')
 
 
 @dataclass(frozen=True)
@@ -48,7 +45,7 @@ class Settings:
                 and not (k == 'lr_decay_every' and self.lr_decay is None)}
 
 
-def _apply_scratch(settings, loss, how, steps_per_epoch):
+def _apply_scratch(settings, model, steps_per_epoch):
     concise_only = {k: v for k, v in (('optimizer', settings.optimizer),
                                       ('init', settings.init)) if v not in (None, 'sgd', 'normal')}
     if concise_only:
@@ -57,63 +54,58 @@ def _apply_scratch(settings, loss, how, steps_per_epoch):
             '(Gluon) chapters choose optimizers and initialisers; a scratch chapter trains '
             "with the book's own sgd and N(0, 0.01^2) weights. Pick a concise chapter "
             '(see `d2lsoftmax list`) or drop the option.')
-    params, lr = how['params'], how['lr']
+    params = model.params
     if settings.wd:
-        loss = regularization.penalized_loss(
-            loss, [p for p in params if regularization.is_weight(p)], settings.wd)
+        model = replace(model, loss=regularization.penalized_loss(
+            model.loss, [p for p in params if regularization.is_weight(p)], settings.wd))
     if settings.lr_decay is not None:
-        schedule = schedules.exponential_lr(lr, settings.lr_decay, settings.lr_decay_every)
+        schedule = schedules.exponential_lr(model.lr, settings.lr_decay,
+                                            settings.lr_decay_every)
         # train_ch3 steps the trainer when given one; params stay for saving.
-        how = dict(params=params, trainer=schedules.ScratchSGD(params, schedule,
-                                                               steps_per_epoch))
-    return loss, how
+        model = replace(model, trainer=schedules.ScratchSGD(params, schedule, steps_per_epoch))
+    return model
 
 
-def _apply_concise(settings, net, how, steps_per_epoch):
+def _apply_concise(settings, model, steps_per_epoch):
+    net = model.net
     if settings.init is not None:
         optimizers.reinitialize(net, settings.init)
     if settings.wd or settings.lr_decay is not None or settings.optimizer is not None:
-        lr = how['trainer'].learning_rate  # the chapter's lr
+        lr = model.trainer.learning_rate  # the chapter's lr
         scheduler = None
         if settings.lr_decay is not None:
             scheduler = schedules.factor_scheduler(lr, settings.lr_decay,
                                                    settings.lr_decay_every, steps_per_epoch)
         if settings.wd:
             regularization.no_bias_decay(net)
-        how = dict(trainer=optimizers.make_trainer(net, settings.optimizer or 'sgd', lr,
-                                                   settings.wd, scheduler))
-    return how
+        model = replace(model, trainer=optimizers.make_trainer(
+            net, settings.optimizer or 'sgd', lr, settings.wd, scheduler))
+    return model
 
 
-def apply(settings, net, loss, how, steps_per_epoch):
-    """(loss, how) for train_ch3 with `settings` applied to a chapter's (net, loss, how)."""
-    if kind(how) == 'scratch':
-        return _apply_scratch(settings, loss, how, steps_per_epoch)
-    return loss, _apply_concise(settings, net, how, steps_per_epoch)
+# By Model.kind: the settings' schedules and optimizers live above the models layer.
+APPLY = {'scratch': _apply_scratch, 'concise': _apply_concise}
+
+
+def apply(settings, model, steps_per_epoch):
+    """The chapter's `model` with `settings` applied (the same object when none change it)."""
+    return APPLY[model.kind](settings, model, steps_per_epoch)
 
 
 def check(section, settings):
     """Raise the ValueError `apply` would, before any data is read (builds a throwaway model)."""
-    net, loss, how = models.build(section)
-    apply(settings, net, loss, how, steps_per_epoch=1)
-
-
-def train_fn(settings, verbose=False):
-    """A `train` for runs.train_chapter: apply `settings`, run train_ch3, keep `how`."""
-    def train(net, train_iter, test_iter, loss, num_epochs, batch_size, **how):
-        loss, how = apply(settings, net, loss, how, len(train_iter))
-        records = train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
-                            verbose=verbose, **how)
-        return records, how
-    return train
+    apply(settings, models.build(section), steps_per_epoch=1)
 
 
 def train(section, seed=0, settings=Settings(), loader=load_data_fashion_mnist,
           verbose=False, **overrides):
     """Train chapter `section` as runs.train_chapter does, with `settings`; a Trained."""
-    (records, how), net = train_chapter(section, seed, loader=loader, verbose=verbose,
-                                        train=train_fn(settings, verbose), **overrides)
-    return Trained(records, net, how)
+    args, train_iter, test_iter, model = runs.prepare(section, seed, loader, verbose,
+                                                      **overrides)
+    model = apply(settings, model, len(train_iter))
+    records = model.fit(train_ch3, train_iter, test_iter, args.num_epochs, args.batch_size,
+                        verbose=verbose)
+    return Trained(records, model)
 
 
 def run_and_report(section, seed=0, settings=Settings(), out='out', save_params=None,
@@ -132,9 +124,9 @@ def run_and_report(section, seed=0, settings=Settings(), out='out', save_params=
     plotting.plot_history(trained.records, os.path.join(out, f'{section}_curves.png'), title)
     args = chapter_args(section, seed, **overrides)
     _, test_iter = load_data_fashion_mnist(args.batch_size)
-    evaluation.report(trained.net, trained.how, test_iter, out, section)
+    evaluation.report(trained.model, test_iter, out, section)
     if save_params:
-        checkpoint.save(save_params, trained.net, trained.how, section, args, settings.changed(),
+        checkpoint.save(save_params, trained.model, section, args, settings.changed(),
                         release=test_iter.release)
         print(f'parameters saved to {save_params} (and {checkpoint.meta_path(save_params)})')
     return trained

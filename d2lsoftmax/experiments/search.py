@@ -330,7 +330,7 @@ def search(spec, grid, results_path, jobs=1, out='out', save_params=None, progre
     plotting.plot_history(trained.records, os.path.join(out, f'search_{spec.section}_best.png'),
                           f'best of the search: {describe(best["config"])}')
     if save_params:
-        checkpoint.save(save_params, trained.net, trained.how, spec.section,
+        checkpoint.save(save_params, trained.model, spec.section,
                         best_args(spec, best['config']), {**spec.settings, **split_config(
                             best['config'])[1]}, release=spec.release)
         print(f'parameters saved to {save_params}')

@@ -27,30 +27,30 @@ TAGS = {'A': (1.0, 300), 'B': (2.0, 400)}  # tag: (every weight's value, num_hid
 
 
 def _built(section, value=None, **options):
-    """(net, how, args) of chapter `section`'s model, every parameter set to `value`."""
+    """(model, args) of chapter `section`, every parameter set to `value`."""
     args = chapter_args(section, **options)
-    net, _, how = models.build(section, args)
-    net(nd.zeros((1, 1, 28, 28)))  # Gluon infers its shapes on a first batch
+    model = models.build(section, args)
+    model.net(nd.zeros((1, 1, 28, 28)))  # Gluon infers its shapes on a first batch
     if value is not None:
-        for p in checkpoint.named_params(net, how).values():
+        for p in model.named_params().values():
             p[:] = value
-    return net, how, args
+    return model, args
 
 
 def _save(path, section='3.9', tag='A'):
     """Save chapter 3.9's model tagged `tag` (see TAGS) to `path`; returns path."""
     value, hiddens = TAGS[tag]
-    net, how, args = _built(section, value, num_hiddens=hiddens)
-    return checkpoint.save(path, net, how, section, args, {'tag': tag}, release=RELEASE)
+    model, args = _built(section, value, num_hiddens=hiddens)
+    return checkpoint.save(path, model, section, args, {'tag': tag}, release=RELEASE)
 
 
 def _loaded_tag(path):
     """The tag of the model `path` loads as, after checking record and values agree."""
-    net, how, meta = checkpoint.load(path)
+    model, meta = checkpoint.load(path)
     tag = meta['settings']['tag']
     value, hiddens = TAGS[tag]
     assert meta['chapter_args']['num_hiddens'] == hiddens
-    for name, p in checkpoint.named_params(net, how).items():
+    for name, p in model.named_params().items():
         assert np.all(p.asnumpy() == value), f'{name} is not all {value}: a mixed pair'
     return tag
 
@@ -183,18 +183,18 @@ path = sys.argv[1]
 built = {}
 for tag, value, hiddens in (('A', 1.0, 300), ('B', 2.0, 400)):
     args = chapter_args('3.9', num_hiddens=hiddens)
-    net, _, how = models.build('3.9', args)
-    for p in how['params']:
+    model = models.build('3.9', args)
+    for p in model.params:
         p[:] = value
-    built[tag] = net, how, args
+    built[tag] = model, args
 print('ready', flush=True)
 for line in sys.stdin:  # one round per line: fork a saver of A and one of B, wait for both
     pids = []
-    for tag, (net, how, args) in built.items():
+    for tag, (model, args) in built.items():
         pid = os.fork()
         if pid == 0:  # a saver: real saves over one file, until it is killed
             while True:
-                checkpoint.save(path, net, how, '3.9', args, {'tag': tag}, release='2017-08-31')
+                checkpoint.save(path, model, '3.9', args, {'tag': tag}, release='2017-08-31')
         pids.append(pid)
     print(*pids, flush=True)
     for pid in pids:
@@ -250,9 +250,9 @@ def saved(tmp_path):
     """{'scratch': path, 'concise': path}: chapter 3.6 and 3.7 models saved in tmp_path."""
     paths = {}
     for section, name in (('3.6', 'w.npz'), ('3.7', 'm.params')):
-        net, how, args = _built(section, 0.01)
+        model, args = _built(section, 0.01)
         paths[checkpoint.chapter_kind(section)] = checkpoint.save(
-            str(tmp_path / name), net, how, section, args, release=RELEASE)
+            str(tmp_path / name), model, section, args, release=RELEASE)
     return paths
 
 
@@ -376,7 +376,7 @@ def test_a_record_or_file_that_is_a_folder(saved, tmp_path, capsys):
 
 @pytest.mark.parametrize('section', ['3.6', '3.7'])
 def test_all_nan_parameters_are_refused_not_scored(section, tmp_path, capsys):
-    net, how, args = _built(section, float('nan'))
+    model, args = _built(section, float('nan'))
     path = checkpoint.save(str(tmp_path / ('m' + checkpoint.SUFFIX[checkpoint.chapter_kind(
-        section)])), net, how, section, args, release=RELEASE)
+        section)])), model, section, args, release=RELEASE)
     _evaluate_refuses(path, capsys, 'are nan or inf', 'lower learning rate')

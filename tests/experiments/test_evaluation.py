@@ -57,7 +57,7 @@ def test_evaluate_prints_rows_that_sum_to_each_classs_count_in_the_test_set(tmp_
         return (FashionMNISTIter(images[:300], labels[:300], batch_size, shuffle=True),
                 FashionMNISTIter(images[:100], labels[:100], batch_size))
     trained = experiment.train('3.6', seed=0, loader=loader, num_epochs=1)
-    path = checkpoint.save(tmp_path / 'w.npz', trained.net, trained.how, '3.6',
+    path = checkpoint.save(tmp_path / 'w.npz', trained.model, '3.6',
                            chapter_args('3.6', num_epochs=1))
     assert cli.main(['evaluate', '--params', str(path), '--out', str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -65,7 +65,7 @@ def test_evaluate_prints_rows_that_sum_to_each_classs_count_in_the_test_set(tmp_
     _, rows = parse_confusion('\n'.join(out[start:].splitlines()[:1 + len(TEXT_LABELS)]))
     cm = np.array([rows[label] for label in TEXT_LABELS])
 
-    y, y_pred = evaluation.predict_labels(checkpoint.load(path)[0],
+    y, y_pred = evaluation.predict_labels(checkpoint.load(path)[0].net,
                                           load_data_fashion_mnist(256)[1])
     true_counts = np.bincount(y, minlength=10)
     predicted_counts = np.bincount(y_pred, minlength=10)

@@ -71,23 +71,19 @@ def test_bad_decay_is_refused(rate, every):
 
 def _train(section, settings, data, init, num_epochs=2):
     """Train chapter `section`'s model from weights `init` (W (784, 10), b) on `data`."""
-    net, loss, how = models.build(section, chapter_args(section, lr=0.1))
+    model = models.build(section, chapter_args(section, lr=0.1))
     images, labels = data
     train_iter = FashionMNISTIter(images, labels, BATCH, shuffle=True)
     W0, b0 = init
-    if experiment.kind(how) == 'scratch':
-        W, b = how['params']
-        W[:], b[:] = nd.array(W0), nd.array(b0)
-    else:
-        net(next(iter(FashionMNISTIter(images, labels, BATCH)))[0])  # infer the shapes
-        net[0].weight.set_data(nd.array(W0.T))  # Dense holds (10, 784)
-        net[0].bias.set_data(nd.array(b0))
-    loss, how = experiment.apply(settings, net, loss, how, len(train_iter))
+    model.net(next(iter(FashionMNISTIter(images, labels, BATCH)))[0])  # Gluon infers shapes
+    W, b = model.named_params().values()
+    W[:] = nd.array(W0 if model.kind == 'scratch' else W0.T)  # Dense holds (10, 784)
+    b[:] = nd.array(b0)
+    model = experiment.apply(settings, model, len(train_iter))
     np.random.seed(1)  # the same minibatch order for both
-    train_ch3(net, train_iter, train_iter, loss, num_epochs, BATCH, verbose=False, **how)
-    if experiment.kind(how) == 'scratch':
-        return [p.asnumpy() for p in how['params']]
-    return [net[0].weight.data().asnumpy().T, net[0].bias.data().asnumpy()]
+    model.fit(train_ch3, train_iter, train_iter, num_epochs, BATCH, verbose=False)
+    _, b = model.named_params().values()
+    return [model.layer_weights()[0].asnumpy().T, b.asnumpy()]  # W as (784, 10)
 
 
 @pytest.fixture(scope='module')
@@ -128,24 +124,22 @@ def test_concise_decay_spares_the_bias():
 
 def test_concise_options_build_the_named_optimizer_and_init():
     mx.random.seed(0)
-    net, loss, how = models.build('3.7')
-    _, how = experiment.apply(Settings(optimizer='adam', init='xavier', lr_decay=0.5), net,
-                              loss, how, steps_per_epoch=10)
-    optimizer = how['trainer']._optimizer
+    model = experiment.apply(Settings(optimizer='adam', init='xavier', lr_decay=0.5),
+                             models.build('3.7'), steps_per_epoch=10)
+    optimizer = model.trainer._optimizer
     assert type(optimizer).__name__ == 'Adam' and optimizer.lr_scheduler.step == 10
-    net(nd.zeros((2, 1, 28, 28)))  # deferred init happens now, with Xavier
-    W = net[0].weight.data().asnumpy()
+    model.net(nd.zeros((2, 1, 28, 28)))  # deferred init happens now, with Xavier
+    W = model.net[0].weight.data().asnumpy()
     bound = np.sqrt(6 / (784 + 10))  # Xavier uniform, 'avg' fan, magnitude 3
     assert np.abs(W).max() <= bound and np.abs(W).max() > 0.5 * bound  # not N(0, 0.01)
 
 
 def test_scratch_refuses_concise_only_options():
-    net, loss, how = models.build('3.6')
     with pytest.raises(ValueError, match='only the concise'):
-        experiment.apply(Settings(optimizer='adam'), net, loss, how, 10)
+        experiment.apply(Settings(optimizer='adam'), models.build('3.6'), 10)
 
 
 def test_default_settings_leave_the_chapter_model_untouched():
     for section in ('3.6', '3.7'):
-        net, loss, how = models.build(section)
-        assert experiment.apply(Settings(), net, loss, how, 10) == (loss, how)
+        model = models.build(section)
+        assert experiment.apply(Settings(), model, 10) is model

@@ -122,11 +122,10 @@ def test_trainer_steps_by_one_instead_of_the_batch_size(monkeypatch):
     build = models.BUILDERS['3.7']
 
     def unscaled(args):
-        net, loss, how = build(args)
-        trainer = how['trainer']
-        step = trainer.step
-        trainer.step = lambda batch_size: step(1)  # the summed gradient, not divided by b
-        return net, loss, how
+        model = build(args)
+        step = model.trainer.step
+        model.trainer.step = lambda batch_size: step(1)  # the summed gradient, not divided by b
+        return model
     monkeypatch.setitem(models.BUILDERS, '3.7', unscaled)
     assert caught('3.7', lines('3.7'))
 

@@ -135,9 +135,10 @@ def test_train_ch3_reports_it_too():
     d2l.set_seed(0)
     from d2lsoftmax import models
     from d2lsoftmax.sections import chapter_args
-    net, loss, how = models.build('3.10', chapter_args('3.10', lr=50.0))
+    model = models.build('3.10', chapter_args('3.10', lr=50.0))
     with pytest.raises(TrainingDiverged, match='epoch 1'):
-        d2l.train_ch3(net, train_iter, test_iter, loss, 2, 256, verbose=False, **how)
+        d2l.train_ch3(model.net, train_iter, test_iter, model.loss, 2, 256, verbose=False,
+                      trainer=model.trainer)
 
 
 @pytest.mark.slow

@@ -269,10 +269,10 @@ def test_ctrl_c_between_seeds(jobs, tmp_path):
 @pytest.mark.usefixtures('real_data')
 def test_ctrl_c_during_evaluate(tmp_path):
     args = chapter_args('3.10')
-    net, _, how = models.build('3.10', args)
+    model = models.build('3.10', args)
     from mxnet import nd
-    net(nd.zeros((1, 1, 28, 28)))
-    path = checkpoint.save(str(tmp_path / 'm.params'), net, how, '3.10', args,
+    model.net(nd.zeros((1, 1, 28, 28)))
+    path = checkpoint.save(str(tmp_path / 'm.params'), model, '3.10', args,
                            release='2017-08-31')
     before = open(path, 'rb').read()
     command = Command(['evaluate', '--params', path, '--out', str(tmp_path)], tmp_path)
