@@ -16,6 +16,7 @@ from d2lsoftmax import data
 from d2lsoftmax.data import download, places, releases
 from d2lsoftmax.data import DataError
 from d2lsoftmax.data.releases import BOOK, CURRENT
+from support.commands import Command, assert_one_line
 
 ZALANDO_ENV = releases.RELEASES[CURRENT].host_env  # $D2LSOFTMAX_ZALANDO_URL
 
@@ -381,7 +382,6 @@ def test_a_full_cache_is_one_line_and_keeps_the_files_downloaded(tiny_disk, tmp_
 def test_sigterm_during_a_download_leaves_no_part_file(tmp_path, server, real_gz):
     """SIGTERM while the training images trickle in: one line, exit 143, the files already
     fetched kept and no temporary file in the cache."""
-    from test_interrupt import Command, _assert_one_line
     server.trickle['/train-images-idx3-ubyte.gz'] = (0.05, 4096)
     command = Command(['run', '3.5', '--out', str(tmp_path / 'figures')], tmp_path, real_gz)
     folder = places.download_dir(CURRENT)
@@ -390,7 +390,7 @@ def test_sigterm_during_a_download_leaves_no_part_file(tmp_path, server, real_gz
         assert time.time() < deadline and command.process.poll() is None, command.err
         time.sleep(0.05)
     code, err, took = command.interrupt(0.2, signal.SIGTERM)
-    _assert_one_line(code, err, took, f'the download of Fashion-MNIST {CURRENT} into {folder}',
+    assert_one_line(code, err, took, f'the download of Fashion-MNIST {CURRENT} into {folder}',
                      '2 whole files were kept, the one in progress was removed',
                      status=128 + signal.SIGTERM)
     assert _listing(folder) == ['t10k-labels-idx1-ubyte.gz', 'train-labels-idx1-ubyte.gz']

@@ -21,6 +21,7 @@ from d2lsoftmax import cli, models
 from d2lsoftmax.util import outputs
 from d2lsoftmax.experiments.checkpoint import CheckpointError
 from d2lsoftmax.sections import chapter_args
+from support.files import make_read_only, writable
 
 RELEASE = '2017-08-31'
 TAGS = {'A': (1.0, 300), 'B': (2.0, 400)}  # tag: (every weight's value, num_hiddens) of 3.9
@@ -109,11 +110,10 @@ def test_a_half_written_part_is_ignored(tmp_path):
 
 
 def test_an_unfinished_save_in_a_read_only_folder_says_how_to_finish_it(tmp_path):
-    from test_outputs import _make_read_only, _writable
     path = _crash_state(tmp_path, committed=True)
-    undo = _make_read_only(tmp_path / 'old')
+    undo = make_read_only(tmp_path / 'old')
     try:
-        if undo is None or _writable(tmp_path / 'old'):
+        if undo is None or writable(tmp_path / 'old'):
             pytest.skip('cannot make a folder read-only here (root without chattr +i)')
         with pytest.raises(CheckpointError, match=r'interrupted between its two renames.*'
                                                   r'rename that file'):

@@ -19,58 +19,13 @@ import pytest
 
 from d2lsoftmax.experiments import checkpoint
 from support import REPO
+from support.commands import PROMPT_S, Command, assert_one_line
 from d2lsoftmax.util import interrupt
 from d2lsoftmax import models, sections
 from d2lsoftmax.sections import chapter_args
 
-PROMPT_S = 10  # an interrupted command must be gone this soon after SIGINT
 SEARCH = ['search', '3.7', '--lr', '0.05,0.1', '--wd', '0,0.001', '--batch-size', '50',
           '--num-epochs', '2', '--folds', '2', '--subset', '3000', '--no-progress']
-
-
-class Command:
-    """`python -m d2lsoftmax.cli ARGS` (or `python PROGRAM ARGS`) in a subprocess, its stdout
-    read line by line."""
-
-    def __init__(self, args, cwd, env=None, program=None):
-        env = {**os.environ, 'MPLBACKEND': 'Agg', 'PYTHONUNBUFFERED': '1', **(env or {})}
-        start = [program] if program else ['-m', 'd2lsoftmax.cli']
-        self.process = subprocess.Popen([sys.executable, *start, *args],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True, cwd=cwd, env=env)
-        self.lines, self.err = [], []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        threading.Thread(target=lambda: self.err.extend(self.process.stderr),
-                         daemon=True).start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip('\n'))
-
-    def wait_for(self, predicate, timeout=120):
-        """Block until a stdout line satisfies `predicate` (or `predicate()` for a callable
-        of no line); False if the command ended first."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if any(predicate(line) for line in list(self.lines)):
-                return True
-            if self.process.poll() is not None:
-                return False
-            time.sleep(0.01)
-        raise AssertionError(f'timed out waiting; output so far: {self.lines[-5:]}')
-
-    def interrupt(self, delay=0.0, sent_signal=signal.SIGINT):
-        """SIGINT (or `sent_signal`) after `delay` s; (exit status, stderr lines, seconds
-        until it exited)."""
-        time.sleep(delay)
-        sent = time.time()
-        self.process.send_signal(sent_signal)
-        code = self.process.wait(timeout=60)
-        took = time.time() - sent
-        self.reader.join(5)
-        time.sleep(0.1)
-        return code, [line.rstrip('\n') for line in self.err if line.strip()], took
 
 
 def _maps(pid):
@@ -88,15 +43,6 @@ def _wait_until(condition, timeout=120):
     while not condition():
         assert time.time() < deadline, 'timed out'
         time.sleep(0.005)
-
-
-def _assert_one_line(code, err, took, *needles, status=interrupt.EXIT_STATUS):
-    assert code == status, err
-    assert len(err) == 1 and err[0].startswith('interrupted: '), err
-    assert 'Traceback' not in ''.join(err)
-    assert took < PROMPT_S, f'{took:.1f} s after SIGINT'
-    for needle in needles:
-        assert needle in err[0], err
 
 
 def _no_leftovers(*folders):
@@ -210,7 +156,7 @@ def test_ctrl_c_during_a_run(when, tmp_path):
     else:
         assert command.wait_for(lambda line: line.startswith('epoch 1,'))
     code, err, took = command.interrupt(0.05 if when == 'training' else 0)
-    _assert_one_line(code, err, took, 'd2lsoftmax run 3.')
+    assert_one_line(code, err, took, 'd2lsoftmax run 3.')
     assert not [line for line in command.lines if line.startswith('epoch 5,')]
     _no_leftovers(tmp_path, os.environ['MXNET_HOME'])
 
@@ -223,7 +169,7 @@ def test_ctrl_c_during_a_chapter_script_run_directly(tmp_path):
     command = Command(['--out', str(tmp_path / 'out')], tmp_path, program=script)
     assert command.wait_for(lambda line: line.startswith('epoch 1,'))
     code, err, took = command.interrupt()
-    _assert_one_line(code, err, took, 'run 3.7')
+    assert_one_line(code, err, took, 'run 3.7')
     assert not [line for line in command.lines if line.startswith('epoch 5,')]
     _no_leftovers(tmp_path)
 
@@ -239,7 +185,7 @@ def test_ctrl_c_at_random_moments_of_training_never_runs_on(tmp_path):
         command = Command(['run', '3.10', '--out', str(tmp_path)], tmp_path)
         assert command.wait_for(lambda line: line.startswith('data: '))
         code, err, took = command.interrupt(rng.uniform(0, 2.5))
-        _assert_one_line(code, err, took)
+        assert_one_line(code, err, took)
 
 
 @pytest.mark.slow
@@ -249,7 +195,7 @@ def test_ctrl_c_during_a_run_that_saves_parameters(tmp_path):
                       '--out', str(tmp_path)], tmp_path)
     assert command.wait_for(lambda line: line.startswith('epoch 1,'))
     code, err, took = command.interrupt()
-    _assert_one_line(code, err, took, 'm.params was not written')
+    assert_one_line(code, err, took, 'm.params was not written')
     assert not (tmp_path / 'm.params').exists()
     _no_leftovers(tmp_path)
 
@@ -262,7 +208,7 @@ def test_ctrl_c_between_seeds(jobs, tmp_path):
                        str(jobs)], tmp_path)
     assert command.wait_for(lambda line: line.startswith('seed '))
     code, err, took = command.interrupt()
-    _assert_one_line(code, err, took, '--seeds 0-5', 'of 6 seeds had finished')
+    assert_one_line(code, err, took, '--seeds 0-5', 'of 6 seeds had finished')
 
 
 @pytest.mark.slow
@@ -278,7 +224,7 @@ def test_ctrl_c_during_evaluate(tmp_path):
     command = Command(['evaluate', '--params', path, '--out', str(tmp_path)], tmp_path)
     assert command.wait_for(lambda line: 'chapter 3.10 concise model' in line)
     code, err, took = command.interrupt()
-    _assert_one_line(code, err, took, 'evaluate', 'm.params is unchanged')
+    assert_one_line(code, err, took, 'evaluate', 'm.params is unchanged')
     assert open(path, 'rb').read() == before
     _no_leftovers(tmp_path, os.environ['MXNET_HOME'])
 
@@ -296,7 +242,7 @@ def test_ctrl_c_during_a_search_keeps_the_finished_folds(jobs, tmp_path):
         time.sleep(0.02)
     code, err, took = command.interrupt()
     done = results.read_text().count('\n')
-    _assert_one_line(code, err, took, f'{done} finished folds are in {results}', 'resume')
+    assert_one_line(code, err, took, f'{done} finished folds are in {results}', 'resume')
     _no_leftovers(tmp_path)
 
 
@@ -317,7 +263,7 @@ def test_sigterm_during_a_run_is_one_line_and_143(how, tmp_path):
                           program=os.path.join(REPO, 'chapters', 'ch3_7_softmax_concise.py'))
     assert command.wait_for(lambda line: line.startswith('epoch 1,'))
     code, err, took = command.interrupt(0.05, signal.SIGTERM)
-    _assert_one_line(code, err, took, 'd2lsoftmax run 3.7', status=TERMINATED)
+    assert_one_line(code, err, took, 'd2lsoftmax run 3.7', status=TERMINATED)
     assert not [line for line in command.lines if line.startswith('epoch 5,')]
     _no_leftovers(tmp_path, os.environ['MXNET_HOME'])
 
@@ -331,7 +277,7 @@ def _search_terminated(command, results, tmp_path):
     everyone = _children(command.process.pid)
     code, err, took = command.interrupt(0, signal.SIGTERM)
     done = results.read_text().count('\n')
-    _assert_one_line(code, err, took, f'{done} finished folds are in {results}', 'resume',
+    assert_one_line(code, err, took, f'{done} finished folds are in {results}', 'resume',
                      status=TERMINATED)
     assert done >= 1
     _no_leftovers(tmp_path)
@@ -431,7 +377,7 @@ def test_a_second_search_on_the_same_results_file_is_refused(tmp_path):
         f'd2lsoftmax: error: {results} is being written by another search (process '
         f'{first.process.pid}); wait for it to end, or give this one another file (--results)']
     code, err, took = first.interrupt()  # it trains on; no need to wait for its 8 folds
-    _assert_one_line(code, err, took, 'finished folds are in')
+    assert_one_line(code, err, took, 'finished folds are in')
     keys = [json.loads(line)['key'] for line in results.read_text().splitlines()]
     assert len(keys) == len(set(keys))  # no fold twice
     _no_leftovers(tmp_path)

@@ -18,32 +18,10 @@ from d2lsoftmax import cli
 from d2lsoftmax.util import outputs
 from d2lsoftmax.util.outputs import OutputError, WriteError
 from support import REPO
-
+from support.files import make_read_only, writable
 
 
 # ---------------------------------------------------------- a read-only folder
-
-def _writable(folder):
-    """True when a file can really be created in `folder` (as the tests' user)."""
-    try:
-        with open(os.path.join(folder, '.probe'), 'w'):
-            pass
-    except OSError:
-        return False
-    os.remove(os.path.join(folder, '.probe'))
-    return True
-
-
-def _make_read_only(folder):
-    """Make `folder` unwritable even for root; returns how to undo it, or None."""
-    if os.geteuid() != 0:
-        os.chmod(folder, 0o555)
-        return lambda: os.chmod(folder, 0o755)
-    done = subprocess.run(['chattr', '+i', str(folder)], capture_output=True)
-    if done.returncode == 0:
-        return lambda: subprocess.run(['chattr', '-i', str(folder)], check=True)
-    return None
-
 
 @pytest.fixture
 def read_only(tmp_path):
@@ -52,10 +30,10 @@ def read_only(tmp_path):
     folder.mkdir()
     (folder / 'old.txt').write_text('old')
     try:
-        undo = _make_read_only(folder)
+        undo = make_read_only(folder)
     except (OSError, FileNotFoundError):
         undo = None
-    if undo is None or _writable(folder):
+    if undo is None or writable(folder):
         if undo:
             undo()
         pytest.skip('cannot make a folder read-only here: running as root and chattr +i '
