@@ -130,6 +130,11 @@ def training_sections():
     return [c.section for c in CHAPTERS if c.model is not None and c.data == FASHION_MNIST]
 
 
+def taking(option):
+    """training_sections() whose chapter has `option` ('num_hiddens': the MLPs), in book order."""
+    return [s for s in training_sections() if option in _BY_SECTION[s].options]
+
+
 def golden_sections():
     """Sections with golden epoch logs and a band margin, in book order."""
     return [c.section for c in CHAPTERS if c.margin is not None]

@@ -17,7 +17,6 @@ from support.chapter_runs import seed0_lines
 from d2lsoftmax import cli, sections
 from d2lsoftmax.experiments import runs
 from d2lsoftmax.training import EPOCH_LINE
-from d2lsoftmax.util import outputs
 from support import REPO
 
 CHAPTERS_DIR = os.path.join(REPO,
@@ -39,7 +38,6 @@ def run_chapter(section, *argv):
         return runpy.run_module(module, run_name='__main__', alter_sys=True)
     finally:
         sys.argv = saved
-        outputs.name_figures()  # as `d2lsoftmax run` does when the chapter ends
 
 
 def epoch_lines(out):

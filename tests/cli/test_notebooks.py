@@ -117,14 +117,7 @@ def chapter_globals(section, **names):
             'seed': 0, **names}
 
 
-@pytest.fixture
-def no_chapter_figures():
-    yield
-    outputs.name_figures()
-
-
-def test_outside_a_kernel_the_command_line_wins_even_with_ipykernel_imported(
-        monkeypatch, no_chapter_figures):
+def test_outside_a_kernel_the_command_line_wins_even_with_ipykernel_imported(monkeypatch):
     import ipykernel  # noqa: F401  (nbclient's kernel lookups import it into this process)
     monkeypatch.setenv(cli.chapter.NOTEBOOK_ARGS_ENV, '--num-epochs 7')
     monkeypatch.setattr(sys, 'argv', ['d2lsoftmax run 3.6', '--num-epochs', '2'])
@@ -133,8 +126,7 @@ def test_outside_a_kernel_the_command_line_wins_even_with_ipykernel_imported(
     assert settings['num_epochs'] == 2
 
 
-def test_in_a_kernel_the_options_come_from_the_environment_or_are_the_books(
-        monkeypatch, no_chapter_figures):
+def test_in_a_kernel_the_options_come_from_the_environment_or_are_the_books(monkeypatch):
     """In Jupyter: $D2LSOFTMAX_ARGS, never the kernel's own sys.argv; unset, the book's. The
     chapter is the notebook's, whose path Jupyter's server gives the kernel (__session__)."""
     monkeypatch.setattr(cli.chapter, 'in_notebook', lambda: True)
@@ -149,8 +141,7 @@ def test_in_a_kernel_the_options_come_from_the_environment_or_are_the_books(
     assert (settings['num_epochs'], settings['lr'], settings['batch_size']) == (1, 0.2, 256)
 
 
-def test_configure_names_the_figures_after_the_chapter(monkeypatch, tmp_path,
-                                                      no_chapter_figures):
+def test_configure_names_the_figures_after_the_chapter(monkeypatch, tmp_path):
     """The chapter's figures go to OUT/SECTION_NAME.png, its curves titled after it; a
     notebook whose chapter cannot be told is asked to name it."""
     monkeypatch.setattr(sys, 'argv', ['ch3_9_mlp_scratch.py', '--out', str(tmp_path)])
@@ -203,7 +194,6 @@ def script_lines(section, argv, folder):
             runpy.run_module(module, run_name='__main__', alter_sys=True)
     finally:
         sys.argv = saved
-        outputs.name_figures()
     return printed.getvalue().splitlines()
 
 
