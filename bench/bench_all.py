@@ -81,15 +81,19 @@ def gemm_shapes(section, batch_size=256, num_inputs=784, num_hiddens=256, num_ou
     Forward X W per layer; backward dW = X^T dY and dX = dY W^T for each layer but the
     first (the images need no gradient). Evaluation adds the forward products.
     """
-    sizes = {'3.9': [num_inputs, num_hiddens, num_outputs],
-             '3.10': [num_inputs, num_hiddens, num_outputs],
-             '3.13': [num_inputs, num_hiddens, num_hiddens, num_outputs],
-             '3.13-concise': [num_inputs, num_hiddens, num_hiddens, num_outputs]}[section]
+    sizes = [num_inputs, *[num_hiddens] * hidden_layers(section), num_outputs]
     layers = list(zip(sizes, sizes[1:]))
     forward = [(batch_size, k, n) for k, n in layers]
     backward = [(k, batch_size, n) for k, n in layers]  # dW: (k, b) x (b, n)
     backward += [(batch_size, n, k) for k, n in layers[1:]]  # dX: (b, n) x (n, k)
     return forward, backward
+
+
+def hidden_layers(section):
+    """How many hidden layers chapter `section`'s MLP has: one per dropout after it (3.13),
+    else one."""
+    from d2lsoftmax import sections
+    return max(1, sum(name.startswith('drop_prob') for name in sections.chapter(section).options))
 
 
 def gemm_floor(section, num_epochs=5, repeat=3):
@@ -168,7 +172,8 @@ def timing_rows(repeat):
 def gemm_rows():
     """Each MLP chapter's 5 epochs against nd.dot alone at its shapes (the floor)."""
     rows = []
-    for section in ('3.9', '3.10', '3.13', '3.13-concise'):
+    from d2lsoftmax import sections
+    for section in sections.taking('num_hiddens'):  # the MLPs
         g = measure_gemm(section)
         rows.append((f'GEMM floor {section} ({g["flops"] / g["train"] / 1e9:.0f} GFLOP/s)',
                      g['train'], g['floor'], g['floor'] / g['train'], '>= 0.8'))
@@ -179,7 +184,8 @@ def rss_rows():
     """Peak RSS of `d2lsoftmax run SECTION` (5 epochs, figures) against the book pipeline's
     main process training the same chapter (1 epoch: its peak comes in the first)."""
     rows = []
-    for section in ('3.6', '3.7', '3.9', '3.10', '3.13', '3.13-concise'):
+    from d2lsoftmax import sections
+    for section in sections.training_sections():
         book_rss = peak_rss([sys.executable, os.path.join(HERE, 'bench_train.py'), '--child',
                              'book', '--sections', section, '--num-epochs', '1'])
         with tempfile.TemporaryDirectory() as out:

@@ -14,11 +14,11 @@ import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`; first, as there (b
 from mxnet import gluon, init
 from mxnet.gluon import loss as gloss, nn
 
-from d2lsoftmax import cli
-
-args = cli.parse_chapter_args(cli.chapter_options_parser('3.10'))
-num_epochs, lr, batch_size = args.num_epochs, args.lr, args.batch_size  # 5, 0.5, 256
-d2l.set_seed(args.seed)  # Python, numpy (the data order) and MXNet (the initial weights)
+batch_size, num_epochs, lr = 256, 5, 0.5
+num_hiddens = 256
+hybridize = False
+seed = 0
+d2l.configure(globals())  # options from the command line (Jupyter: $D2LSOFTMAX_ARGS); seeds
 
 # %% [markdown]
 # ## The data
@@ -39,13 +39,13 @@ print(d2l.data.release_line())  # which release of Fashion-MNIST, and from where
 # network into one graph; the numbers stay the same.
 
 # %%
-num_outputs, num_hiddens = 10, args.num_hiddens  # 10, 256
+num_outputs = 10  # and num_hiddens hidden units (256, in the first cell)
 
-net = nn.HybridSequential() if args.hybridize else nn.Sequential()
+net = nn.HybridSequential() if hybridize else nn.Sequential()
 net.add(nn.Dense(num_hiddens, activation='relu'),  # (batch_size, num_hiddens)
         nn.Dense(num_outputs))  # (batch_size, num_outputs) scores, no softmax
 net.initialize(init.Normal(sigma=0.01))
-if args.hybridize:
+if hybridize:
     net.hybridize()
 
 # %% [markdown]
@@ -75,8 +75,7 @@ records = d2l.train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size
 # one; the mistakes are marked.
 
 # %%
-true_labels, pred_labels = d2l.predict_ch3(net, test_iter,
-                                           path=cli.out_path(args, '3.10', 'predictions'))
+true_labels, pred_labels = d2l.predict_ch3(net, test_iter)
 
 # %% [markdown]
 # ## Curves
@@ -84,4 +83,4 @@ true_labels, pred_labels = d2l.predict_ch3(net, test_iter,
 # Close to 3.9's curves: the same network, built another way.
 
 # %%
-d2l.plot_history(records, cli.out_path(args, '3.10', 'curves'), 'Multilayer perceptron with Gluon')
+d2l.plot_history(records)

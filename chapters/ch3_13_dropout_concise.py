@@ -16,11 +16,11 @@ import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`; first, as there (b
 from mxnet import gluon, init
 from mxnet.gluon import loss as gloss, nn
 
-from d2lsoftmax import cli
-
-args = cli.parse_chapter_args(cli.chapter_options_parser('3.13-concise'))
-num_epochs, lr, batch_size = args.num_epochs, args.lr, args.batch_size  # 5, 0.5, 256
-d2l.set_seed(args.seed)  # Python, numpy (the data order) and MXNet (weights, masks)
+batch_size, num_epochs, lr = 256, 5, 0.5
+num_hiddens, drop_prob1, drop_prob2 = 256, 0.2, 0.5
+hybridize = False
+seed = 0
+d2l.configure(globals())  # options from the command line (Jupyter: $D2LSOFTMAX_ARGS); seeds
 
 # %% [markdown]
 # ## The data
@@ -41,17 +41,16 @@ print(d2l.data.release_line())  # which release of Fashion-MNIST, and from where
 # compiles the network into one graph.
 
 # %%
-num_outputs, num_hiddens = 10, args.num_hiddens  # 10, 256
-drop_prob1, drop_prob2 = args.drop_prob1, args.drop_prob2  # 0.2 and 0.5
+num_outputs = 10  # and num_hiddens hidden units (256, in the first cell)
 
-net = nn.HybridSequential() if args.hybridize else nn.Sequential()
+net = nn.HybridSequential() if hybridize else nn.Sequential()
 net.add(nn.Dense(num_hiddens, activation='relu'),  # (batch_size, num_hiddens)
         nn.Dropout(drop_prob1),  # closer to the input: drop less
         nn.Dense(num_hiddens, activation='relu'),  # (batch_size, num_hiddens)
         nn.Dropout(drop_prob2),
         nn.Dense(num_outputs))  # (batch_size, num_outputs) scores
 net.initialize(init.Normal(sigma=0.01))
-if args.hybridize:
+if hybridize:
     net.hybridize()
 
 # %% [markdown]
@@ -82,8 +81,7 @@ records = d2l.train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size
 # one; the mistakes are marked. No unit is dropped here.
 
 # %%
-true_labels, pred_labels = d2l.predict_ch3(net, test_iter,
-                                           path=cli.out_path(args, '3.13-concise', 'predictions'))
+true_labels, pred_labels = d2l.predict_ch3(net, test_iter)
 
 # %% [markdown]
 # ## Curves
@@ -91,4 +89,4 @@ true_labels, pred_labels = d2l.predict_ch3(net, test_iter,
 # Close to the scratch version's curves: the same network, built another way.
 
 # %%
-d2l.plot_history(records, cli.out_path(args, '3.13-concise', 'curves'), 'Dropout with Gluon')
+d2l.plot_history(records)

@@ -17,11 +17,10 @@ import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`; first, as there (b
 from mxnet import autograd, nd
 from mxnet.gluon import loss as gloss
 
-from d2lsoftmax import cli
-
-args = cli.parse_chapter_args(cli.chapter_options_parser('3.13'))
-num_epochs, lr, batch_size = args.num_epochs, args.lr, args.batch_size  # 5, 0.5, 256
-d2l.set_seed(args.seed)  # Python, numpy (the data order) and MXNet (weights, masks)
+batch_size, num_epochs, lr = 256, 5, 0.5
+num_hiddens, drop_prob1, drop_prob2 = 256, 0.2, 0.5
+seed = 0
+d2l.configure(globals())  # options from the command line (Jupyter: $D2LSOFTMAX_ARGS); seeds
 
 # %% [markdown]
 # ## The data
@@ -61,7 +60,7 @@ X = nd.arange(16).reshape((2, 8))
 for p in (0, 0.5, 1):
     print(f'drop_prob {p}:\n{dropout(X, p).asnumpy()}')
 
-d2l.set_seed(args.seed)
+d2l.set_seed(seed)
 
 # %% [markdown]
 # The parameters of three layers: 784 pixels to 256 hidden units, 256 to
@@ -69,8 +68,7 @@ d2l.set_seed(args.seed)
 
 # %%
 num_inputs, num_outputs = 784, 10
-num_hiddens1 = num_hiddens2 = args.num_hiddens  # 256 each
-drop_prob1, drop_prob2 = args.drop_prob1, args.drop_prob2  # 0.2 and 0.5
+num_hiddens1 = num_hiddens2 = num_hiddens  # 256 each
 
 W1 = nd.random.normal(scale=0.01, shape=(num_inputs, num_hiddens1))  # (784, 256)
 b1 = nd.zeros(num_hiddens1)
@@ -126,8 +124,7 @@ records = d2l.train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size
 # one; the mistakes are marked. No unit is dropped here.
 
 # %%
-true_labels, pred_labels = d2l.predict_ch3(net, test_iter,
-                                           path=cli.out_path(args, '3.13', 'predictions'))
+true_labels, pred_labels = d2l.predict_ch3(net, test_iter)
 
 # %% [markdown]
 # ## Curves
@@ -136,4 +133,4 @@ true_labels, pred_labels = d2l.predict_ch3(net, test_iter,
 # trained with units missing and tested whole.
 
 # %%
-d2l.plot_history(records, cli.out_path(args, '3.13', 'curves'), 'Dropout from scratch')
+d2l.plot_history(records)

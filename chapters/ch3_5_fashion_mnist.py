@@ -17,12 +17,9 @@ import time
 import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`; first, as there (blas.py)
 from mxnet import nd
 
-from d2lsoftmax import cli
-
-parser = cli.chapter_parser('3.5', 'Image classification data (Fashion-MNIST)', batch_size=256)
-args = cli.parse_chapter_args(parser)
-batch_size = args.batch_size  # 256
-d2l.set_seed(args.seed)
+batch_size = 256
+seed = 0
+d2l.configure(globals())  # options from the command line (Jupyter: $D2LSOFTMAX_ARGS); seeds
 
 # %% [markdown]
 # ## The data set
@@ -47,8 +44,7 @@ print('one example:', feature.shape, feature.dtype, ' its label:', label, label.
 # %%
 X, y = nd.array(mnist_train[0][:18]), nd.array(mnist_train[1][:18])
 print('labels of the first 9:', ', '.join(d2l.get_fashion_mnist_labels(y[:9].asnumpy())))
-d2l.plotting.label_grid(X.transpose((0, 3, 1, 2)), y,  # (18, 1, 28, 28): channel first
-                        cli.out_path(args, '3.5', 'examples'))
+d2l.plotting.label_grid(X.transpose((0, 3, 1, 2)), y)  # (18, 1, 28, 28): channel first
 
 # %% [markdown]
 # ## Reading minibatches

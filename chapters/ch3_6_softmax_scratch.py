@@ -15,11 +15,9 @@
 import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`; first, as there (blas.py)
 from mxnet import autograd, nd
 
-from d2lsoftmax import cli
-
-args = cli.parse_chapter_args(cli.chapter_options_parser('3.6'))
-num_epochs, lr, batch_size = args.num_epochs, args.lr, args.batch_size  # 5, 0.1, 256
-d2l.set_seed(args.seed)  # Python, numpy (the data order) and MXNet (the initial weights)
+batch_size, num_epochs, lr = 256, 5, 0.1
+seed = 0
+d2l.configure(globals())  # options from the command line (Jupyter: $D2LSOFTMAX_ARGS); seeds
 
 # %% [markdown]
 # ## The data
@@ -182,8 +180,7 @@ records = train_ch3(net, train_iter, test_iter, cross_entropy, num_epochs, batch
 # one; the mistakes are marked.
 
 # %%
-true_labels, pred_labels = d2l.predict_ch3(net, test_iter,
-                                           path=cli.out_path(args, '3.6', 'predictions'))
+true_labels, pred_labels = d2l.predict_ch3(net, test_iter)
 
 # %% [markdown]
 # ## Curves
@@ -193,4 +190,4 @@ true_labels, pred_labels = d2l.predict_ch3(net, test_iter,
 # overfitting.
 
 # %%
-d2l.plot_history(records, cli.out_path(args, '3.6', 'curves'), 'Softmax regression from scratch')
+d2l.plot_history(records)

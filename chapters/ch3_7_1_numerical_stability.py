@@ -21,22 +21,16 @@ import numpy as np
 from mxnet import nd
 from mxnet.gluon import loss as gloss
 
-from d2lsoftmax import cli
 from d2lsoftmax.models import stable
 from d2lsoftmax.models.concise import sgd_trainer, softmax_loss
 from d2lsoftmax.models.scratch import cross_entropy, init_params, softmax_regression
 
 BOOK_LR = 0.1  # the steps of scratch and concise are compared at the book's rate
-DIVERGE_LR = 1.0  # a rate at which the naive softmax of section 3.6 produces nan
 
-parser = cli.chapter_parser('3.7.1', 'Numerical stability of softmax and cross-entropy',
-                            lr=DIVERGE_LR, batch_size=256)
-parser.add_argument('--num-batches', type=int, default=100,
-                    help='minibatches to train on in the comparisons (default %(default)s)')
-args = cli.parse_chapter_args(parser)
-if args.num_batches < 1:
-    parser.error(f'--num-batches must be positive, got {args.num_batches}')
-d2l.set_seed(args.seed)
+batch_size, lr = 256, 1.0  # lr: a rate at which the naive softmax of section 3.6 produces nan
+num_batches = 100
+seed = 0
+d2l.configure(globals())  # options from the command line (Jupyter: $D2LSOFTMAX_ARGS); seeds
 
 # %% [markdown]
 # ## Where float32 runs out
@@ -117,9 +111,9 @@ print('so the concise net ends in Dense(10), with no softmax layer')
 # every model below.
 
 # %%
-train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size)
+train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
 print('\n' + d2l.data.release_line())  # the release the comparisons train on
-batches = list(itertools.islice(train_iter, args.num_batches))  # the same for every model
+batches = list(itertools.islice(train_iter, num_batches))  # the same for every model
 batch_size = len(batches[0][1])
 
 # %% [markdown]
@@ -148,16 +142,16 @@ print(f'after {len(batches)} steps at lr {BOOK_LR}: max |scratch - concise| = {g
 # model on scores with the stable loss trains on.
 
 # %%
-print(f'\nthe naive softmax of section 3.6 against the stable pair at lr {args.lr}:')
+print(f'\nthe naive softmax of section 3.6 against the stable pair at lr {lr}:')
 W, b = init_params()
 print('naive:  ', end='')
 try:
     d2l.train_ch3(softmax_regression(W, b), batches, test_iter, cross_entropy, 1,
-                  batch_size, params=[W, b], lr=args.lr)
-    print(f'  (no nan in {len(batches)} batches at lr {args.lr}; try a larger --lr)')
+                  batch_size, params=[W, b], lr=lr)
+    print(f'  (no nan in {len(batches)} batches at lr {lr}; try a larger --lr)')
 except d2l.TrainingDiverged as e:
     print(e)
 W, b = init_params()
 print('stable: ', end='')
 records = d2l.train_ch3(stable.linear(W, b), batches, test_iter, stable.cross_entropy, 1,
-                        batch_size, params=[W, b], lr=args.lr)
+                        batch_size, params=[W, b], lr=lr)

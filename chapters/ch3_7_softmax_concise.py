@@ -17,11 +17,10 @@ import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`; first, as there (b
 from mxnet import gluon, init, nd
 from mxnet.gluon import loss as gloss, nn
 
-from d2lsoftmax import cli
-
-args = cli.parse_chapter_args(cli.chapter_options_parser('3.7'))
-num_epochs, lr, batch_size = args.num_epochs, args.lr, args.batch_size  # 5, 0.1, 256
-d2l.set_seed(args.seed)  # Python, numpy (the data order) and MXNet (the initial weights)
+batch_size, num_epochs, lr = 256, 5, 0.1
+hybridize = False
+seed = 0
+d2l.configure(globals())  # options from the command line (Jupyter: $D2LSOFTMAX_ARGS); seeds
 
 # %% [markdown]
 # ## The data
@@ -45,10 +44,10 @@ print(d2l.data.release_line())  # which release of Fashion-MNIST, and from where
 # %%
 num_outputs = 10  # one score per class
 
-net = nn.HybridSequential() if args.hybridize else nn.Sequential()
+net = nn.HybridSequential() if hybridize else nn.Sequential()
 net.add(nn.Dense(num_outputs))  # (batch_size, 10) scores
 net.initialize(init.Normal(sigma=0.01))
-if args.hybridize:
+if hybridize:
     net.hybridize()
 
 # %% [markdown]
@@ -95,8 +94,7 @@ records = d2l.train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size
 # one; the mistakes are marked.
 
 # %%
-true_labels, pred_labels = d2l.predict_ch3(net, test_iter,
-                                           path=cli.out_path(args, '3.7', 'predictions'))
+true_labels, pred_labels = d2l.predict_ch3(net, test_iter)
 
 # %% [markdown]
 # ## Curves
@@ -104,4 +102,4 @@ true_labels, pred_labels = d2l.predict_ch3(net, test_iter,
 # The same shape as in 3.6: the two implementations train the same model.
 
 # %%
-d2l.plot_history(records, cli.out_path(args, '3.7', 'curves'), 'Softmax regression with Gluon')
+d2l.plot_history(records)

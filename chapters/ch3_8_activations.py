@@ -14,11 +14,8 @@
 import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`; first, as there (blas.py)
 from mxnet import autograd, nd
 
-from d2lsoftmax import cli
-
-parser = cli.chapter_parser('3.8', 'Activation functions: ReLU, sigmoid, tanh')
-args = cli.parse_chapter_args(parser)
-d2l.set_seed(args.seed)
+seed = 0
+d2l.configure(globals())  # options from the command line (Jupyter: $D2LSOFTMAX_ARGS); seeds
 
 # %% [markdown]
 # ## Values and gradients
@@ -91,4 +88,4 @@ print(f'at x = 0: grad of nd.relu {relu_grad.asscalar():g}, '
 # shrink for positive inputs.
 
 # %%
-d2l.plotting.plot_activations(x, curves, cli.out_path(args, '3.8', 'activations'))
+d2l.plotting.plot_activations(x, curves)

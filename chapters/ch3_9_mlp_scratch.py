@@ -16,11 +16,11 @@ import d2lsoftmax as d2l  # the book's `import d2lzh as d2l`; first, as there (b
 from mxnet import nd
 from mxnet.gluon import loss as gloss
 
-from d2lsoftmax import cli
-
-args = cli.parse_chapter_args(cli.chapter_options_parser('3.9'))
-num_epochs, lr, batch_size = args.num_epochs, args.lr, args.batch_size  # 5, 0.5, 256
-d2l.set_seed(args.seed)  # Python, numpy (the data order) and MXNet (the initial weights)
+batch_size, num_epochs, lr = 256, 5, 0.5
+num_hiddens = 256
+stable_loss = False
+seed = 0
+d2l.configure(globals())  # options from the command line (Jupyter: $D2LSOFTMAX_ARGS); seeds
 
 # %% [markdown]
 # ## The data
@@ -39,7 +39,7 @@ print(d2l.data.release_line())  # which release of Fashion-MNIST, and from where
 # vector of zeros.
 
 # %%
-num_inputs, num_outputs, num_hiddens = 784, 10, args.num_hiddens  # 784, 10, 256
+num_inputs, num_outputs = 784, 10  # and num_hiddens hidden units (256, in the first cell)
 
 W1 = nd.random.normal(scale=0.01, shape=(num_inputs, num_hiddens))  # (784, 256)
 b1 = nd.zeros(num_hiddens)  # (256,)
@@ -83,7 +83,7 @@ def net(X):
 # in their last digits.
 
 # %%
-loss = d2l.stable.cross_entropy if args.stable_loss else gloss.SoftmaxCrossEntropyLoss()
+loss = d2l.stable.cross_entropy if stable_loss else gloss.SoftmaxCrossEntropyLoss()
 
 # %% [markdown]
 # ## Training
@@ -102,8 +102,7 @@ records = d2l.train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size
 # one; the mistakes are marked.
 
 # %%
-true_labels, pred_labels = d2l.predict_ch3(net, test_iter,
-                                           path=cli.out_path(args, '3.9', 'predictions'))
+true_labels, pred_labels = d2l.predict_ch3(net, test_iter)
 
 # %% [markdown]
 # ## Curves
@@ -112,5 +111,4 @@ true_labels, pred_labels = d2l.predict_ch3(net, test_iter,
 # (compare section 3.6's curves).
 
 # %%
-d2l.plot_history(records, cli.out_path(args, '3.9', 'curves'),
-                 'Multilayer perceptron from scratch')
+d2l.plot_history(records)

@@ -31,6 +31,8 @@ _NAMES = {
     'semilogy': 'training.plotting', 'show_fashion_mnist': 'training.plotting',
     'show_images': 'training.plotting', 'use_svg_display': 'training.plotting',
     'plot_history': 'training.plotting',
+    # a chapter's first cell: its settings, then the reader's overrides (cli.chapter)
+    'configure': 'cli.chapter',
 }
 # the package's modules by their short names, as the chapters use them (d2l.data, d2l.stable)
 _SUBMODULES = {

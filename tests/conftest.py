@@ -104,6 +104,15 @@ def restored_interrupt_handling():
 
 
 @pytest.fixture(autouse=True)
+def no_chapter_figures():
+    """A chapter run in this process (d2l.configure) names the figures drawn after it by its
+    section, as `d2lsoftmax run` does until the chapter ends: after each test, forget it."""
+    yield
+    from d2lsoftmax.util import outputs
+    outputs.name_figures()
+
+
+@pytest.fixture(autouse=True)
 def no_open_figures():
     """Each test starts with no matplotlib figure open (the book's d2lzh code leaves its
     own open), so a test can assert that what it calls closes its figures."""

@@ -173,7 +173,7 @@ def test_the_graph_sees_relative_absolute_and_lazy_imports():
     graph = import_graph()
     assert {'models', 'data', 'sections', 'training'} <= graph['experiments.runs']
     assert 'training.plotting' in graph['training']  # inside predict_ch3
-    assert 'cli' in graph['chapters.ch3_6_softmax_scratch']  # from d2lsoftmax import cli
+    assert 'models.stable' in graph['chapters.ch3_7_1_numerical_stability']  # from ... import
     assert 'training' in graph['cli']  # inside user_error_types
 
 

@@ -298,7 +298,7 @@ def test_the_readmes_chapter_table_is_the_chapters():
         assert title == sections.chapter(section).title, section
         named = re.findall(r'`(--[\w-]+)`', what)
         if named:  # the training chapters' own options
-            usage = cli.chapter_options_parser(section).format_help()
+            usage = cli.chapter.options_parser(section).format_help()
             assert [o for o in named if not re.search(rf'{o}(?![\w-])', usage)] == [], section
 
 

@@ -1,7 +1,8 @@
-"""The `d2lsoftmax` command: list the chapters, run one, experiments; shared chapter options.
+"""The `d2lsoftmax` command: list the chapters, run one, experiments, notebooks, verify.
 
 The top layer: it imports the library, never the other way round. Every command
-imports what it uses when it uses it, so `list` and `--help` never load MXNet.
+imports what it uses when it uses it, so `list` and `--help` never load MXNet. What a
+chapter script itself calls (`d2l.configure`, its options) is in `cli.chapter`.
 """
 import argparse
 import contextlib
@@ -14,153 +15,8 @@ import sys
 import d2lsoftmax_compat
 
 from d2lsoftmax import sections
-
-PROG = 'd2lsoftmax'
-
-
-# ------------------------------------------------------------- chapter options
-
-class Parser(argparse.ArgumentParser):
-    """argparse that reports a bad argument in one line (no usage block) and exits 2."""
-
-    def error(self, message):
-        self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
-
-
-def _parsed(text, kind, expected):
-    """`kind(text)`, or an argparse error saying what was expected."""
-    try:
-        return kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'expected {expected}, got {text!r}') from None
-
-
-def _positive(kind, name=None):
-    """Parse a positive `kind`; finite, and within limits.check's bounds for option `name`."""
-    def parse(text):
-        value = _parsed(text, kind, 'a positive number')
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f'must be positive, got {text}')
-        return _within(name, value)
-    parse.__name__ = kind.__name__
-    return parse
-
-
-def _within(name, value):
-    """`value` if limits allow it for option `name` (finite, in range); else an argparse error."""
-    from d2lsoftmax.util import limits
-    reason = limits.problem(name, value) if name else limits.problem('value', value)
-    if reason:
-        raise argparse.ArgumentTypeError(reason)
-    return value
-
-
-def _seed(text):
-    """A seed: a whole number from 0 to 2**32 - 1 (what numpy accepts)."""
-    return _within('seed', _parsed(text, int, 'a whole number'))
-
-
-def _probability(text):
-    """A drop probability: a number in [0, 1)."""
-    value = _parsed(text, float, 'a number in [0, 1)')
-    if value < 0:
-        raise argparse.ArgumentTypeError(f'must be positive or 0 (a drop probability, in '
-                                         f'[0, 1)), got {text}')
-    return _within('drop_prob1', value)
-
-
-def chapter_parser(section, description, options=None, num_epochs=None, lr=None,
-                   batch_size=None):
-    """argparse for a chapter: --out and --seed always; training flags given defaults.
-
-    `options` maps extra options of the chapter to their defaults: a boolean is a
-    switch (e.g. hybridize=False), a number an option taking a value (num_hiddens=256).
-    """
-    parser = Parser(prog=f'{PROG} run {section}', description=description,
-                    epilog=EXPERIMENT_EPILOG if lr is not None else None)
-    for name, default in (options or {}).items():
-        flag = '--' + name.replace('_', '-')
-        if isinstance(default, bool):
-            parser.add_argument(flag, action='store_true', default=default)
-        else:
-            parse = _probability if name.startswith('drop_prob') else _positive(type(default),
-                                                                                 name)
-            parser.add_argument(flag, type=parse, default=default, help='(default %(default)s)')
-    if num_epochs is not None:
-        parser.add_argument('--num-epochs', type=_positive(int), default=num_epochs,
-                            help='passes over the training set (default %(default)s)')
-    if lr is not None:
-        parser.add_argument('--lr', type=_positive(float, 'lr'), default=lr,
-                            help='learning rate (default %(default)s)')
-    if batch_size is not None:
-        parser.add_argument('--batch-size', type=_positive(int), default=batch_size,
-                            help='examples per minibatch (default %(default)s)')
-    parser.add_argument('--seed', type=_seed, default=0,
-                        help='seeds random, numpy and mx.random, 0 to 2**32 - 1 '
-                        '(default %(default)s)')
-    parser.add_argument('--out', default='out',
-                        help='folder for the PNG figures (default %(default)s/)')
-    return parser
-
-
-EXPERIMENT_EPILOG = (
-    f'{PROG} run also takes: --seeds 0-9 [--jobs N | --scheduler ADDRESS] (statistics over '
-    'seeds, locally or on a Dask cluster), --wd LAMBD, '
-    '--lr-decay RATE [--lr-decay-every K], --optimizer {sgd,momentum,adam,rmsprop} and '
-    '--init {normal,xavier} (concise chapters), --save-params FILE (.npz scratch, '
-    '.params concise).')
-
-
-def chapter_options_parser(section):
-    """The parser of a training chapter: chapter_parser with its book settings and options."""
-    found = sections.training_chapter(section)
-    return chapter_parser(section, found.title, found.options, **found.defaults)
-
-
-def in_notebook():
-    """True inside a Jupyter kernel, whose sys.argv is the kernel's, not the reader's.
-
-    Having imported ipykernel is not enough: a process that starts kernels (nbclient,
-    a test) imports it too, yet its own command line is the reader's.
-    """
-    if 'ipykernel' not in sys.modules:  # cheap: no IPython import for `list`
-        return False
-    from IPython import get_ipython
-    shell = get_ipython()
-    return shell is not None and 'IPKernelApp' in getattr(shell, 'config', {})
-
-
-NOTEBOOK_ARGS_ENV = 'D2LSOFTMAX_ARGS'  # a notebook's options, e.g. '--num-epochs 1'
-
-
-def parse_chapter_args(parser, argv=None):
-    """A chapter's arguments: in Jupyter from $D2LSOFTMAX_ARGS (default: none), else the
-    command line (or `argv`); the kernel's own sys.argv is never the reader's."""
-    if argv is None and in_notebook():
-        import shlex
-        return parser.parse_args(shlex.split(os.environ.get(NOTEBOOK_ARGS_ENV, '')))
-    if argv is None and sys._getframe(1).f_globals.get('__name__') != '__main__':
-        return parser.parse_args([])  # imported, not run: the command line is someone else's
-    args = parser.parse_args(argv)
-    if argv is None:  # run as a program: Ctrl-C, SIGTERM and user errors give one line
-        from d2lsoftmax.util import interrupt
-        interrupt.install_for_program(parser.prog, chapter_error_types)
-    _check_out(parser, args)
-    return args
-
-
-def _check_out(parser, args):
-    """Refuse an unusable --out now, before the chapter reads any data: one line, exit 1."""
-    from d2lsoftmax.util.outputs import OutputError, check_folder
-    try:
-        check_folder(args.out, '--out')
-    except OutputError as e:
-        parser.exit(1, f'{parser.prog}: error: {e}\n')
-
-
-def out_path(args, section, name):
-    """Where a chapter saves figure `name`: <out>/<section>_<name>.png."""
-    return os.path.join(args.out, f'{section}_{name}.png')
+from d2lsoftmax.cli.chapter import (CHAPTERS_PACKAGE, PROG, Parser, chapter_error_types, flag,
+                                    options_parser, parsed, positive, seed, within)
 
 
 def user_error_types():
@@ -170,15 +26,6 @@ def user_error_types():
     from d2lsoftmax.data import DataError
     from d2lsoftmax.training import TrainingDiverged
     return DataError, TrainingDiverged, CheckpointError, ClusterError, ValueError
-
-
-def chapter_error_types():
-    """The exceptions a chapter script says in one line (exit 1): missing or damaged data, a
-    diverged training, an output that cannot be written (a full disk, a read-only folder)."""
-    from d2lsoftmax.data import DataError
-    from d2lsoftmax.util.outputs import OutputError
-    from d2lsoftmax.training import TrainingDiverged
-    return DataError, TrainingDiverged, OutputError
 
 
 def script(main, argv=None):
@@ -203,9 +50,6 @@ def _quiet_broken_pipe():
 
 # ------------------------------------------------------------------ chapters
 
-CHAPTERS_PACKAGE = 'd2lsoftmax.chapters'
-
-
 def chapters():
     """{section: (script module name, title)} of every chapter, in book order."""
     return {c.section: (c.script, c.title) for c in sections.CHAPTERS}
@@ -216,7 +60,7 @@ def run_chapter_script(section, argv):
 
     User errors (missing data, a diverged run) become one line on stderr and exit 1.
     """
-    from d2lsoftmax.util import interrupt
+    from d2lsoftmax.util import interrupt, outputs
     module = f'{CHAPTERS_PACKAGE}.{sections.chapter(section).script}'
     if sections.draws(section) and not {'-h', '--help'} & set(argv):
         from d2lsoftmax.training import plotting  # loads MXNet first, as the chapter would
@@ -230,6 +74,7 @@ def run_chapter_script(section, argv):
             script(lambda _: runpy.run_module(module, run_name='__main__', alter_sys=True))
     finally:
         sys.argv = saved
+        outputs.name_figures()  # the chapter's figure names end with it
 
 
 def main(argv=None):
@@ -330,10 +175,10 @@ def _main(argv):
 
 def _non_negative(text):
     """A number >= 0, finite (weight decay)."""
-    value = _parsed(text, float, 'a number >= 0')
+    value = parsed(text, float, 'a number >= 0')
     if value < 0:
         raise argparse.ArgumentTypeError(f'must be >= 0, got {text}')
-    return _within('wd', value)  # finite too: nan and inf are refused
+    return within('wd', value)  # finite too: nan and inf are refused
 
 
 def _list_of(kind, name=None):
@@ -345,7 +190,7 @@ def _list_of(kind, name=None):
         except ValueError:
             raise argparse.ArgumentTypeError(
                 f'expected comma-separated {kind.__name__}s such as 1,2,3, got {text!r}')
-        return [_within(name, v) for v in values]
+        return [within(name, v) for v in values]
     parse.__name__ = f'list of {kind.__name__}'
     return parse
 
@@ -359,7 +204,7 @@ def add_experiment_options(parser, wd=True):
                            help='L2 weight decay on the weights (default 0: none)')
     group.add_argument('--lr-decay', type=float, default=None, metavar='RATE',
                        help='multiply lr by RATE (0 < RATE <= 1) every K epochs')
-    group.add_argument('--lr-decay-every', type=_positive(int), default=1, metavar='K',
+    group.add_argument('--lr-decay-every', type=positive(int), default=1, metavar='K',
                        help='epochs between lr decays (default %(default)s)')
     group.add_argument('--optimizer', choices=list(OPTIMIZERS),
                        help='concise chapters: the Trainer\'s optimizer (default: sgd)')
@@ -380,7 +225,7 @@ def run_experiment_parser():
     """Options `run` takes besides a chapter's own; no abbreviations (--lr is not --lr-decay)."""
     parser = Parser(prog=f'{PROG} run', add_help=False, allow_abbrev=False)
     parser.add_argument('--seeds', default=None)
-    parser.add_argument('--jobs', type=_positive(int), default=None)
+    parser.add_argument('--jobs', type=positive(int), default=None)
     parser.add_argument('--scheduler', default=None)
     parser.add_argument('--save-params', default=None)
     add_experiment_options(parser)
@@ -412,12 +257,12 @@ def user_errors(command, *args):
 def experiment_command(section, extra, rest):
     """`run SECTION` with experiment options: one run with figures, or a run per seed."""
     found = sections.chapter(section)
-    if found.kind is None:
+    if section not in sections.training_sections():
         raise ValueError(f'chapter {section} trains no model; --seeds, --wd, --lr-decay, '
                          '--optimizer, --init and --save-params need a training chapter (see '
                          f'`{PROG} list`)')
-    args = chapter_options_parser(section).parse_args(rest)
-    overrides = {k: getattr(args, k) for k in {**found.options, **found.defaults}}
+    args = options_parser(section).parse_args(rest)
+    overrides = {k: getattr(args, k) for k in found.settings}
     settings = settings_from(extra)
     from d2lsoftmax.experiments import experiment, seeds
     from d2lsoftmax.util import interrupt
@@ -484,20 +329,20 @@ def search_parser(sub):
     for name, kind in (('lr', float), ('num_hiddens', int), ('wd', float),
                        ('batch_size', int), ('num_epochs', int)):
         default = DEFAULT_GRID.get(name)
-        p.add_argument('--' + name.replace('_', '-'), type=_list_of(kind, name), default=None,
+        p.add_argument(flag(name), type=_list_of(kind, name), default=None,
                        metavar='V1,V2', help='values to try (default: '
                        + (','.join(f'{v:g}' for v in default) if default else "the chapter's")
                        + ')')
-    p.add_argument('--folds', type=_positive(int, 'folds'), default=5,
+    p.add_argument('--folds', type=positive(int, 'folds'), default=5,
                    help='k of k-fold CV, at least 2 (default 5)')
-    p.add_argument('--subset', type=_positive(int, 'subset'), default=None, metavar='N',
+    p.add_argument('--subset', type=positive(int, 'subset'), default=None, metavar='N',
                    help='use the first N training images only (default: all 60000)')
-    p.add_argument('--jobs', type=_positive(int), default=None,
+    p.add_argument('--jobs', type=positive(int), default=None,
                    help='worker processes (default: one per core)')
     p.add_argument('--results', default=None, metavar='FILE',
                    help='JSON-lines results file, resumed if present '
                    '(default OUT/search_SECTION.jsonl)')
-    p.add_argument('--seed', type=_seed, default=0, help='seeds the folds and every run')
+    p.add_argument('--seed', type=seed, default=0, help='seeds the folds and every run')
     p.add_argument('--out', default='out', help='folder for results and figures')
     p.add_argument('--save-params', default=None, metavar='FILE',
                    help='save the retrained best model (.npz scratch, .params concise)')
@@ -540,7 +385,7 @@ def evaluate_parser(sub):
                        'the test set.')
     p.add_argument('--params', required=True, metavar='FILE',
                    help='a .npz (scratch) or .params (concise) file with its FILE.json record')
-    p.add_argument('--batch-size', type=_positive(int), default=256)
+    p.add_argument('--batch-size', type=positive(int), default=256)
     p.add_argument('--out', default='out', help='folder for the figures (default %(default)s/)')
     return p
 
@@ -589,7 +434,7 @@ def verify_parser(sub):
         'when nothing is outside, 1 otherwise.')
     p.add_argument('sections', nargs='*', metavar='SECTION',
                    help='training chapters to verify (default: all of them)')
-    p.add_argument('--epochs', type=_positive(int), default=None, metavar='K',
+    p.add_argument('--epochs', type=positive(int), default=None, metavar='K',
                    help=f'compare the first K of the five epochs (default {VERIFY_EPOCHS}; '
                    '5 with --record)')
     p.add_argument('--json', default=None, metavar='FILE',

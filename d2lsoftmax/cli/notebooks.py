@@ -10,8 +10,8 @@ import os
 
 from d2lsoftmax.util import outputs
 from d2lsoftmax import sections
+from d2lsoftmax.cli.chapter import CHAPTERS_PACKAGE
 
-CHAPTERS_PACKAGE = 'd2lsoftmax.chapters'
 DEFAULT_OUT = 'notebooks'
 SCRIPT_FORMAT = 'py:percent'
 # The kernel a reader's Jupyter starts for these notebooks (ipykernel's own).

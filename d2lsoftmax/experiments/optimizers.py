@@ -3,21 +3,7 @@ from mxnet import gluon, init
 
 from d2lsoftmax import sections
 
-# name -> (MXNet optimizer, its extra arguments); lr is given separately.
-OPTIMIZERS = {
-    'sgd': ('sgd', {}),  # the book's minibatch SGD
-    'momentum': ('sgd', {'momentum': 0.9}),
-    'adam': ('adam', {}),  # wants a small lr, e.g. 0.001-0.01
-    'rmsprop': ('rmsprop', {}),  # likewise
-}
-# name -> initializer; 'normal' is the book's N(0, 0.01^2).
-INITIALIZERS = {
-    'normal': lambda: init.Normal(sigma=0.01),
-    'xavier': lambda: init.Xavier(),
-}
-
-
-assert tuple(OPTIMIZERS) == sections.OPTIMIZERS and tuple(INITIALIZERS) == sections.INITIALIZERS
+OPTIMIZERS, INITIALIZERS = sections.OPTIMIZERS, sections.INITIALIZERS  # by name
 
 
 def check_name(name, choices, what):
@@ -39,4 +25,5 @@ def make_trainer(net, optimizer='sgd', lr=0.1, wd=0.0, lr_scheduler=None):
 def reinitialize(net, name):
     """Initialise all of net's parameters afresh with the named initializer."""
     check_name(name, INITIALIZERS, 'initializer')
-    net.initialize(INITIALIZERS[name](), force_reinit=True)
+    kind, arguments = INITIALIZERS[name]
+    net.initialize(getattr(init, kind)(**arguments), force_reinit=True)

@@ -78,7 +78,7 @@ def verify_chapter(section, epochs, release, found_key):
                       time.perf_counter() - start)
     seconds = time.perf_counter() - start
     lines = [EPOCH_LINE % r for r in records]
-    verdict, deviations, note = judge(lines, blocks, found_key, reference.MARGIN[section])
+    verdict, deviations, note = judge(lines, blocks, found_key, reference.margin(section))
     return Result(section, verdict, lines, found_key in blocks, deviations, note, seconds)
 
 

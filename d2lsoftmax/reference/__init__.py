@@ -5,30 +5,25 @@ training chapter prints under seed 0 with the book's settings, once per numerics
 fingerprint (d2lsoftmax.util.numerics): a `## FINGERPRINT` line, then the lines.
 Where a run's fingerprint has a block, its lines must be identical; elsewhere every
 number must lie in the range the recorded blocks span, widened by the chapter's
-margin (MARGIN). The tests, tests/golden/regenerate.py and `d2lsoftmax verify` all
-read this one copy. Plain data and text, no MXNet.
+margin (its record's `margin` in sections). The tests, tests/golden/regenerate.py and
+`d2lsoftmax verify` all read this one copy. Plain data and text, no MXNet.
 """
 import os
 import re
 from collections import namedtuple
 
+from d2lsoftmax import sections
+
 FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'golden')
 EPOCHS = 5  # every block holds the book's five epochs
 LINE = re.compile(r'epoch (\d+), loss ([\d.]+), train acc ([\d.]+), test acc ([\d.]+)$')
 COLUMNS = ('loss', 'train_acc', 'test_acc')
-# How far outside the recorded fingerprints' range a line may fall, per chapter:
-# twice the largest leave-one-out excess over the first 10 fingerprints recorded
-# (`python tests/golden/regenerate.py --spread`; tests/golden/README.md), rounded up,
-# and at least two printed digits. Softmax regression gave identical lines under all
-# of them; the MLPs at lr 0.5 amplify last-bit differences, dropout most.
-QUANTA = dict(loss=0.0002, train_acc=0.002, test_acc=0.002)
-MARGIN = {
-    '3.6': QUANTA, '3.7': QUANTA,
-    '3.9': dict(loss=0.005, train_acc=0.002, test_acc=0.014),
-    '3.10': dict(loss=0.017, train_acc=0.006, test_acc=0.020),
-    '3.13': dict(loss=0.045, train_acc=0.010, test_acc=0.028),
-    '3.13-concise': dict(loss=0.057, train_acc=0.022, test_acc=0.014),
-}
+
+
+def margin(section):
+    """How far outside the recorded range a line of `section` may fall: {column: margin}
+    (the chapter's record; sections.QUANTA says how the margins were measured)."""
+    return sections.chapter(section).margin
 
 
 def golden_path(release, section):

@@ -192,10 +192,12 @@ def predict_ch3(net, test_iter, n=18, path=None):
     """True against predicted labels of the first n test images: a table and a grid.
 
     Prints a table marking the mistakes and their count; the image grid, titled
-    'true\\npred', is shown inline in Jupyter or saved to `path` (PNG) in a terminal.
+    'true\\npred', is shown inline in Jupyter or saved to `path` (PNG) in a terminal;
+    in a chapter `path` defaults to its <out>/<section>_predictions.png.
     Returns (true_labels, pred_labels).
     """
     from d2lsoftmax.training import plotting  # matplotlib only where a figure is drawn
+    path = plotting.chapter_path(path, 'predictions')
     Xs, ys, seen = [], [], 0
     for X, y in test_iter:
         Xs.append(X)

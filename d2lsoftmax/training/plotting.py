@@ -144,6 +144,17 @@ def finish(fig, path=None, tight=True):
     return path
 
 
+def chapter_path(path, name):
+    """`path`, or in a chapter script (d2l.configure) its <out>/<section>_<name>.png."""
+    return outputs.figure_path(name) if path is None else path
+
+
+def _chapter_title():
+    """The title of the chapter being run (d2l.configure), or None outside one."""
+    found = outputs.chapter_figures()
+    return None if found is None else found.title
+
+
 def _to_image(img):
     """A (1, h, w), (h, w, 1) or (h, w) NDArray/array as a (h, w) numpy array."""
     img = img.asnumpy() if hasattr(img, 'asnumpy') else img
@@ -265,7 +276,9 @@ def image_grid(images, titles, num_cols, cmap='viridis', limits=None, colors=Non
 
 
 def label_grid(X, y, path=None, num_rows=2, num_cols=9):
-    """Grid of the first images of a batch titled with their text labels; see `finish`."""
+    """Grid of the first images of a batch titled with their text labels; see `finish`.
+    In a chapter, `path` defaults to its <out>/<section>_examples.png."""
+    path = chapter_path(path, 'examples')
     n = min(len(y), num_rows * num_cols)
     images = np.stack([_to_image(img) for img in X[:n]])  # (n, 28, 28)
     fig = image_grid(images, get_fashion_mnist_labels(y[:n].asnumpy()), num_cols)
@@ -280,7 +293,9 @@ def prediction_grid(X, titles, path=None, num_cols=9):
 
 
 def plot_history(records, path=None, title=None):
-    """Per-epoch loss, train acc and test acc of `train_ch3` records; see `finish`."""
+    """Per-epoch loss, train acc and test acc of `train_ch3` records; see `finish`.
+    In a chapter, saved to its <out>/<section>_curves.png and titled after it by default."""
+    path, title = chapter_path(path, 'curves'), title or _chapter_title()
     epochs = [r.epoch for r in records]
     fig = _figure((8, 3))
     ax_loss, ax_acc = fig.subplots(1, 2)
@@ -362,7 +377,9 @@ def plot_activations(x, curves, path=None):
     """One panel per activation: f(x) and its autograd gradient f'(x); see `finish`.
 
     curves: {name: (y, grad)}, x and the arrays NDArrays or numpy of the same length.
+    In a chapter, `path` defaults to its <out>/<section>_activations.png.
     """
+    path = chapter_path(path, 'activations')
     x = _numpy(x)
     fig = _figure((3.3 * len(curves), 2.8))
     axes = fig.subplots(1, len(curves), squeeze=False)

@@ -28,6 +28,7 @@ import errno
 import os
 import secrets
 import tempfile
+from collections import namedtuple
 
 try:
     import fcntl
@@ -37,6 +38,29 @@ except ImportError:  # not POSIX: no lock, as before
 
 class OutputError(ValueError):
     """An output path that cannot be written: a user's mistake, said in one line (exit 1)."""
+
+
+# ------------------------------------------------------------ a chapter's figures
+
+Figures = namedtuple('Figures', 'folder section title')
+_figures = []  # [Figures] of the chapter being run (d2l.configure), or empty outside one
+
+
+def name_figures(folder=None, section=None, title=None):
+    """Save the figures that follow as <folder>/<section>_<name>.png, titled `title` (what
+    d2l.configure does for a chapter); no arguments: forget it, outside a chapter."""
+    _figures[:] = [Figures(folder, section, title)] if folder is not None else []
+
+
+def chapter_figures():
+    """The Figures of the chapter being run, or None outside one."""
+    return _figures[0] if _figures else None
+
+
+def figure_path(name):
+    """<folder>/<section>_<name>.png of the chapter being run, or None outside one."""
+    found = chapter_figures()
+    return None if found is None else os.path.join(found.folder, f'{found.section}_{name}.png')
 
 
 def check_folder(path, option):

@@ -81,21 +81,47 @@ def test_every_chapter_is_a_percent_format_notebook_opening_with_its_title(secti
 @pytest.mark.parametrize('section', sections.training_sections())
 def test_training_chapters_take_the_books_steps_in_the_books_order(section):
     text = code(section)
-    steps = ['args = cli.parse_chapter_args(cli.chapter_options_parser(',
-             'd2l.set_seed(args.seed)',
+    steps = ['d2l.configure(globals())',
              'train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)',
              'print(d2l.data.release_line())',
              'def net(X):' if sections.chapter(section).kind == 'scratch' else 'net.add(',
-             'def cross_entropy(' if section == '3.6' else 'loss = ',
+             'def cross_entropy(' if section == '3.6' else '\nloss = ',
              'train_ch3(net, train_iter, test_iter,',
-             'd2l.predict_ch3(net, test_iter,',
-             'd2l.plot_history(records,']
+             'd2l.predict_ch3(net, test_iter)',
+             'd2l.plot_history(records)']
     where = [text.find(step) for step in steps]
     assert -1 not in where, [s for s, i in zip(steps, where) if i == -1]
     assert where == sorted(where), 'steps out of the book\'s order'
     assert 'runs.chapter_main' not in text and 'def model(' not in text
     # the options take one short cell at the top, right after the imports
-    assert 'parse_chapter_args' in cells(section)[1][1]
+    assert 'd2l.configure(globals())' in cells(section)[1][1]
+
+
+def first_cell_settings(section):
+    """{name: value} the chapter's first code cell assigns before d2l.configure, as literals."""
+    import ast
+    source = cells(section)[1][1]
+    found = {}
+    for node in ast.parse(source[:source.index('d2l.configure(')]).body:
+        if isinstance(node, ast.Assign):
+            target, value = node.targets[0], node.value
+            names = target.elts if isinstance(target, ast.Tuple) else [target]
+            values = value.elts if isinstance(value, ast.Tuple) else [value]
+            found.update({n.id: ast.literal_eval(v) for n, v in zip(names, values)})
+    return found
+
+
+@pytest.mark.parametrize('section', list(sections.chapters()))
+def test_first_cell_sets_the_records_settings_then_configures(section):
+    """The first cell reads like the book: the record's settings and seed 0 as plain globals,
+    then one d2l.configure call; no parser, no section typed, no `cli`."""
+    found = sections.chapter(section)
+    settings = first_cell_settings(section)
+    assert {k: v for k, v in settings.items() if k.islower()} == {**found.settings, 'seed': 0}
+    text = code(section)
+    assert text.count('d2l.configure(globals())') == 1
+    assert 'cli' not in text and 'args.' not in text and f"'{section}'" not in text
+    assert found.title not in text  # plot_history takes it from the record
 
 
 @pytest.mark.parametrize('scratch, concise', PAIRS)

@@ -13,7 +13,9 @@ import sys
 import pytest
 
 from support.chapter_runs import seed0_lines
+import d2lsoftmax as d2l
 from d2lsoftmax import cli, sections
+from d2lsoftmax.util import outputs
 from d2lsoftmax.cli import notebooks
 from support import REPO
 
@@ -108,25 +110,47 @@ def test_bad_notebook_arguments_are_one_line(argv, code, needle, tmp_path, capsy
     assert captured.out == '' and sorted(os.listdir(tmp_path)) == ['FILE']
 
 
+def chapter_globals(section, **names):
+    """A chapter's first cell, the record's settings as globals, as its script sets them."""
+    script = f'{sections.chapter(section).script}.py'
+    return {'__name__': '__main__', '__file__': script, **sections.chapter(section).settings,
+            'seed': 0, **names}
+
+
 def test_outside_a_kernel_the_command_line_wins_even_with_ipykernel_imported(monkeypatch):
     import ipykernel  # noqa: F401  (nbclient's kernel lookups import it into this process)
-    monkeypatch.setenv(cli.NOTEBOOK_ARGS_ENV, '--num-epochs 7')
+    monkeypatch.setenv(cli.chapter.NOTEBOOK_ARGS_ENV, '--num-epochs 7')
     monkeypatch.setattr(sys, 'argv', ['d2lsoftmax run 3.6', '--num-epochs', '2'])
-    script = {'__name__': '__main__', 'cli': cli}  # as a chapter script calls it
-    exec("args = cli.parse_chapter_args(cli.chapter_options_parser('3.6'))", script)
-    assert script['args'].num_epochs == 2
+    settings = chapter_globals('3.6')
+    d2l.configure(settings)
+    assert settings['num_epochs'] == 2
 
 
 def test_in_a_kernel_the_options_come_from_the_environment_or_are_the_books(monkeypatch):
-    """In Jupyter: $D2LSOFTMAX_ARGS, never the kernel's own sys.argv; unset, the book's."""
-    monkeypatch.setattr(cli, 'in_notebook', lambda: True)
+    """In Jupyter: $D2LSOFTMAX_ARGS, never the kernel's own sys.argv; unset, the book's. The
+    chapter is the notebook's, whose path Jupyter's server gives the kernel (__session__)."""
+    monkeypatch.setattr(cli.chapter, 'in_notebook', lambda: True)
     monkeypatch.setattr(sys, 'argv', ['ipykernel_launcher.py', '-f', 'kernel-1.json'])
-    monkeypatch.delenv(cli.NOTEBOOK_ARGS_ENV, raising=False)
-    args = cli.parse_chapter_args(cli.chapter_options_parser('3.6'))
-    assert (args.num_epochs, args.lr, args.batch_size) == (5, 0.1, 256)
-    monkeypatch.setenv(cli.NOTEBOOK_ARGS_ENV, '--num-epochs 1 --lr 0.2')
-    args = cli.parse_chapter_args(cli.chapter_options_parser('3.6'))
-    assert (args.num_epochs, args.lr, args.batch_size) == (1, 0.2, 256)
+    monkeypatch.delenv(cli.chapter.NOTEBOOK_ARGS_ENV, raising=False)
+    settings = chapter_globals('3.6', __file__=None,
+                               __session__='notebooks/ch3_6_softmax_scratch.ipynb')
+    d2l.configure(settings)
+    assert (settings['num_epochs'], settings['lr'], settings['batch_size']) == (5, 0.1, 256)
+    monkeypatch.setenv(cli.chapter.NOTEBOOK_ARGS_ENV, '--num-epochs 1 --lr 0.2')
+    d2l.configure(settings)
+    assert (settings['num_epochs'], settings['lr'], settings['batch_size']) == (1, 0.2, 256)
+
+
+def test_configure_names_the_figures_after_the_chapter(monkeypatch, tmp_path):
+    """The chapter's figures go to OUT/SECTION_NAME.png, its curves titled after it; a
+    notebook whose chapter cannot be told is asked to name it."""
+    monkeypatch.setattr(sys, 'argv', ['ch3_9_mlp_scratch.py', '--out', str(tmp_path)])
+    settings = chapter_globals('3.9')
+    d2l.configure(settings)
+    assert outputs.figure_path('curves') == str(tmp_path / '3.9_curves.png')
+    assert outputs.chapter_figures().title == 'Multilayer perceptron from scratch'
+    with pytest.raises(ValueError, match=r"d2l.configure\(globals\(\), '3.6'\)"):
+        d2l.configure({'__name__': '__main__', '__session__': 'Untitled.ipynb'})
 
 
 def test_generated_notebooks_are_ignored_by_git():
@@ -137,21 +161,24 @@ def test_generated_notebooks_are_ignored_by_git():
 # --------------------------------------------------- in a real Jupyter kernel
 
 def execute(section, folder):
-    """Write chapter `section` as a notebook in `folder`, run it in ipykernel; the notebook."""
+    """Write chapter `section` as a notebook in `folder`, run it in ipykernel; the notebook.
+    The kernel is told the notebook's path as Jupyter's server tells it (JPY_SESSION_NAME)."""
     from nbclient import NotebookClient
-    notebook = read(notebooks.write_notebook(section, str(folder)))
+    path = notebooks.write_notebook(section, str(folder))
+    os.environ['JPY_SESSION_NAME'] = path  # the test's monkeypatch restores it
+    notebook = read(path)
     NotebookClient(notebook, timeout=600, kernel_name='python3',
                    resources={'metadata': {'path': str(folder)}}).execute()
     return notebook
 
 
-def outputs(notebook):
+def cell_outputs(notebook):
     return [out for cell in notebook.cells if cell.cell_type == 'code' for out in cell.outputs]
 
 
 def printed_lines(notebook):
     """Everything the notebook printed to stdout, as lines."""
-    return ''.join(out.text for out in outputs(notebook)
+    return ''.join(out.text for out in cell_outputs(notebook)
                    if out.output_type == 'stream' and out.name == 'stdout').splitlines()
 
 
@@ -178,13 +205,14 @@ def comparable(lines):
 @pytest.mark.slow
 @pytest.mark.parametrize('section', ALL)
 def test_chapter_runs_in_a_jupyter_kernel(section, real_data, tmp_path, monkeypatch):
-    monkeypatch.setenv(cli.NOTEBOOK_ARGS_ENV, notebook_args(section))
+    monkeypatch.setenv(cli.chapter.NOTEBOOK_ARGS_ENV, notebook_args(section))
     monkeypatch.delenv('MPLBACKEND', raising=False)  # the kernel's own inline backend
+    monkeypatch.setenv('JPY_SESSION_NAME', '')  # execute() sets it; restored after
     notebook = execute(section, tmp_path)  # raises CellExecutionError if a cell fails
     code_cells = [cell for cell in notebook.cells if cell.cell_type == 'code']
     assert all(cell.execution_count for cell in code_cells)  # ran to the end
 
-    found = outputs(notebook)
+    found = cell_outputs(notebook)
     assert not [out for out in found if out.output_type == 'error']
     images = [out.data['image/png'] for out in found if 'image/png' in out.get('data', {})]
     assert len(images) == expected_figures(section)  # each figure once ...

@@ -59,7 +59,7 @@ def test_judge_recorded_fingerprint_is_exact_on_a_prefix():
     blocks = reference.blocks(CURRENT, '3.10')
     key, lines = first_block('3.10')
     for k in (1, 2, 5):
-        assert verify.judge(lines[:k], blocks, key, reference.MARGIN['3.10']) == \
+        assert verify.judge(lines[:k], blocks, key, reference.margin('3.10')) == \
             (verify.EXACT, [], None)
 
 
@@ -67,22 +67,22 @@ def test_judge_recorded_fingerprint_with_other_lines_is_outside():
     blocks = reference.blocks(CURRENT, '3.10')
     key, lines = first_block('3.10')
     other = next(b for b in blocks.values() if b[:2] != lines[:2])  # inside the band
-    verdict, deviations, note = verify.judge(other[:2], blocks, key, reference.MARGIN['3.10'])
+    verdict, deviations, note = verify.judge(other[:2], blocks, key, reference.margin('3.10'))
     assert verdict == verify.OUTSIDE and 'recorded' in note
     assert deviations and all(d.low == d.high for d in deviations)  # against its own block
-    assert verify.judge(other[:2], blocks, 'unrecorded', reference.MARGIN['3.10'])[0] == \
+    assert verify.judge(other[:2], blocks, 'unrecorded', reference.margin('3.10'))[0] == \
         verify.BAND
 
 
 def test_judge_unrecorded_fingerprint_in_the_band_and_outside():
     blocks = reference.blocks(CURRENT, '3.6')
     _, lines = first_block('3.6')
-    verdict, deviations, note = verify.judge(lines[:2], blocks, 'new', reference.MARGIN['3.6'])
+    verdict, deviations, note = verify.judge(lines[:2], blocks, 'new', reference.margin('3.6'))
     assert (verdict, deviations) == (verify.BAND, [])
     assert note == f'identical to the lines of {len(blocks)} of the {len(blocks)} recorded ' \
                    'fingerprints'  # softmax regression prints the same lines under all of them
     shifted = [lines[0], lines[1].replace('loss 0.5712', 'loss 0.5812')]
-    verdict, deviations, _ = verify.judge(shifted, blocks, 'new', reference.MARGIN['3.6'])
+    verdict, deviations, _ = verify.judge(shifted, blocks, 'new', reference.margin('3.6'))
     assert verdict == verify.OUTSIDE
     assert [(d.epoch, d.column, d.value) for d in deviations] == [(2, 'loss', 0.5812)]
     assert deviations[0].by == pytest.approx(0.5812 - (0.5712 + 0.0002))

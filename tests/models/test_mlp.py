@@ -136,8 +136,12 @@ def test_training_chapters_have_the_books_settings(section, lr):
     assert section in sections.training_sections()
 
 
-@pytest.mark.parametrize('section', ['3.9', '3.10', '3.13', '3.13-concise'])
+MLPS = sections.taking('num_hiddens')
+
+
+@pytest.mark.parametrize('section', MLPS)
 def test_the_mlps_have_the_books_hidden_layers_and_drop_probabilities(section):
+    assert MLPS == ['3.9', '3.10', '3.13', '3.13-concise']
     args = sections.chapter_args(section)
     assert args.num_hiddens == 256
     if section.startswith('3.13'):

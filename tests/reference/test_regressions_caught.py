@@ -14,7 +14,7 @@ import pytest
 from d2lsoftmax import data, models
 from d2lsoftmax.experiments import runs
 from d2lsoftmax.models import scratch
-from d2lsoftmax.reference import MARGIN, band_problems, blocks as reference_blocks
+from d2lsoftmax.reference import band_problems, blocks as reference_blocks, margin
 from d2lsoftmax.training import EPOCH_LINE, TrainingDiverged
 from support.plants import plant_loss_averaged_twice
 
@@ -38,7 +38,7 @@ def caught(section, ours):
         pytest.skip('no golden logs for this release')
     if ours is None:
         return ['the run diverged']
-    return band_problems(ours, {fp: b[:EPOCHS] for fp, b in blocks.items()}, MARGIN[section])
+    return band_problems(ours, {fp: b[:EPOCHS] for fp, b in blocks.items()}, margin(section))
 
 
 class Scaled:

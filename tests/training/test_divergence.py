@@ -11,7 +11,7 @@ import sys
 import pytest
 
 import d2lsoftmax as d2l
-from d2lsoftmax import cli, reference, training
+from d2lsoftmax import cli, reference, sections, training
 from d2lsoftmax.experiments import experiment
 from d2lsoftmax.data import FashionMNISTIter, load_arrays
 from d2lsoftmax.training import EpochRecord, TrainingDiverged
@@ -37,7 +37,7 @@ def _golden_records():
 def test_the_criterion_never_fires_on_the_default_run_of_any_chapter():
     records = _golden_records()
     chapters = {name for name, _ in records}
-    assert {'3.6.log', '3.7.log', '3.9.log', '3.10.log', '3.13.log'} <= chapters
+    assert {f'{section}.log' for section in sections.golden_sections()} <= chapters
     for name, record in records:
         training.check_divergence(record, 0.5, 10)  # raises if it fired
     dropout_first = min(r.train_acc for name, r in records if name.startswith('3.13')
@@ -106,7 +106,7 @@ def test_the_mlps_at_lr_50_stop_in_epoch_1(section, subset):
         experiment.train(section, 0, loader=subset, lr=50.0, num_epochs=3)
 
 
-@pytest.mark.parametrize('section', ['3.9', '3.10', '3.13', '3.13-concise'])
+@pytest.mark.parametrize('section', sections.taking('num_hiddens'))  # the MLPs
 def test_the_book_settings_do_not_stop(section, subset):
     """Dropout after 16 steps is still near chance (train acc 0.13) with a loss near
     ln 10: a slow start, not a divergence, and it is not stopped."""
