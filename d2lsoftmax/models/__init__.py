@@ -16,7 +16,7 @@ from mxnet import nd
 from mxnet.gluon import loss as gloss
 
 from d2lsoftmax.models import concise, scratch, stable
-from d2lsoftmax.sections import chapter_args
+from d2lsoftmax.sections import chapter_args, training_chapter
 
 NUM_INPUTS, NUM_OUTPUTS = scratch.NUM_INPUTS, scratch.NUM_OUTPUTS  # 784 pixels, 10 classes
 
@@ -163,12 +163,13 @@ def dropout_concise(args):
     return ConciseModel(net, concise.softmax_loss(), concise.sgd_trainer(net, args.lr))
 
 
-BUILDERS = {'3.6': softmax_scratch, '3.7': softmax_concise, '3.9': mlp_scratch,
-            '3.10': mlp_concise, '3.13': dropout_scratch, '3.13-concise': dropout_concise}
+def builder(section):
+    """The function above that builds chapter `section`'s model: its record names it."""
+    return globals()[training_chapter(section).model]
 
 
 def build(section, args=None):
     """Chapter `section`'s ScratchModel or ConciseModel for `args` (default: the book's)."""
     args = chapter_args(section) if args is None else args
-    return BUILDERS[section](args)
+    return builder(section)(args)
 

@@ -11,12 +11,12 @@ import functools
 
 import pytest
 
-from d2lsoftmax import data, models
+from d2lsoftmax import data
 from d2lsoftmax.experiments import runs
 from d2lsoftmax.models import scratch
 from d2lsoftmax.reference import band_problems, blocks as reference_blocks, margin
 from d2lsoftmax.training import EPOCH_LINE, TrainingDiverged
-from support.plants import plant_loss_averaged_twice
+from support.plants import plant_in_builder, plant_loss_averaged_twice
 
 EPOCHS = 2
 
@@ -119,14 +119,11 @@ def test_training_set_evaluated_instead_of_the_test_set():
 
 
 def test_trainer_steps_by_one_instead_of_the_batch_size(monkeypatch):
-    build = models.BUILDERS['3.7']
-
-    def unscaled(args):
-        model = build(args)
+    def unscaled(model):
         step = model.trainer.step
         model.trainer.step = lambda batch_size: step(1)  # the summed gradient, not divided by b
         return model
-    monkeypatch.setitem(models.BUILDERS, '3.7', unscaled)
+    plant_in_builder(monkeypatch, '3.7', unscaled)
     assert caught('3.7', lines('3.7'))
 
 
