@@ -12,6 +12,8 @@ Chapter = namedtuple('Chapter', 'section script title kind defaults options')
 
 _BOOK_SOFTMAX = dict(num_epochs=5, lr=0.1, batch_size=256)
 _BOOK_MLP = dict(num_epochs=5, lr=0.5, batch_size=256)
+_BOOK_POLYNOMIAL = dict(num_epochs=100, lr=0.01, batch_size=10)  # 3.11
+_BOOK_WEIGHT_DECAY = dict(num_epochs=100, lr=0.003, batch_size=1)  # 3.12
 
 CHAPTERS = [
     Chapter('3.5', 'ch3_5_fashion_mnist', 'Image classification data (Fashion-MNIST)',
@@ -28,6 +30,18 @@ CHAPTERS = [
             'scratch', _BOOK_MLP, dict(num_hiddens=256, stable_loss=False)),
     Chapter('3.10', 'ch3_10_mlp_concise', 'Multilayer perceptron with Gluon',
             'concise', _BOOK_MLP, dict(num_hiddens=256, hybridize=False)),
+    # 3.11 and 3.12 fit linear models to synthetic data (data/synthetic.py, no Fashion-MNIST):
+    # kind None, as train_ch3 does not train them; defaults are the book's settings.
+    Chapter('3.11', 'ch3_11_model_selection_scratch',
+            'Model selection, underfitting and overfitting from scratch', None,
+            _BOOK_POLYNOMIAL, {}),
+    Chapter('3.11-concise', 'ch3_11_model_selection_concise',
+            'Model selection, underfitting and overfitting with Gluon', None,
+            _BOOK_POLYNOMIAL, {}),
+    Chapter('3.12', 'ch3_12_weight_decay_scratch', 'Weight decay from scratch', None,
+            _BOOK_WEIGHT_DECAY, {}),
+    Chapter('3.12-concise', 'ch3_12_weight_decay_concise', 'Weight decay with Gluon', None,
+            _BOOK_WEIGHT_DECAY, {}),
     Chapter('3.13', 'ch3_13_dropout_scratch', 'Dropout from scratch',
             'scratch', _BOOK_MLP, dict(num_hiddens=256, drop_prob1=0.2, drop_prob2=0.5)),
     Chapter('3.13-concise', 'ch3_13_dropout_concise', 'Dropout with Gluon',

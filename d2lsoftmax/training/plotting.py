@@ -166,8 +166,11 @@ def show_fashion_mnist(images, labels):
 
 
 def semilogy(x_vals, y_vals, x_label, y_label, x2_vals=None, y2_vals=None,
-             legend=None, figsize=(3.5, 2.5)):
-    """Plot y (and optionally y2) on a log scale against x: d2lzh's helper of 3.11-3.16."""
+             legend=None, figsize=(3.5, 2.5), path=None):
+    """Plot y (and optionally y2) on a log scale against x: d2lzh's helper of 3.11-3.16.
+
+    The book's signature, plus `path`: where a terminal run saves the figure (PNG).
+    """
     set_figsize(figsize)
     plt = _pyplot()
     fig = plt.figure()
@@ -177,7 +180,7 @@ def semilogy(x_vals, y_vals, x_label, y_label, x2_vals=None, y2_vals=None,
     if x2_vals and y2_vals:
         plt.semilogy(x2_vals, y2_vals, linestyle=':')
         plt.legend(legend)
-    finish(fig)  # inline once in Jupyter; in a terminal nothing to save, nothing printed
+    finish(fig, path)  # inline once in Jupyter; in a terminal saved to path, if given
 
 
 def show_images(imgs, num_rows, num_cols, scale=2, titles=None):
