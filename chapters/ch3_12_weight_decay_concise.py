@@ -37,7 +37,7 @@ d2l.set_seed(args.seed)  # numpy (the data order) and MXNet (the data, the initi
 # %%
 n_train, n_test, num_inputs = synthetic.HIGH_DIMENSIONAL  # 20, 100, 200
 features, labels, true_w, true_b = synthetic.high_dimensional(n_train, n_test, num_inputs)
-train_features, test_features = features[:n_train, :], features[n_train:, :]  # (20, 200), (100, 200)
+train_features, test_features = features[:n_train], features[n_train:]  # (20, 200), (100, 200)
 train_labels, test_labels = labels[:n_train], labels[n_train:]  # (20, 1), (100, 1)
 train_iter = gdata.DataLoader(gdata.ArrayDataset(train_features, train_labels), batch_size,
                               shuffle=True)
