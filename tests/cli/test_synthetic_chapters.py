@@ -21,6 +21,8 @@ from d2lsoftmax import cli, reference, sections
 from d2lsoftmax.util import numerics
 from support import REPO
 
+# One pytest-xdist worker (--dist loadgroup) runs every chapter once, for all the tests here.
+pytestmark = pytest.mark.xdist_group('synthetic-chapters')
 SCRATCH_CONCISE = [('3.11', '3.11-concise'), ('3.12', '3.12-concise')]
 FIGURES = {'3.11': ['normal', 'underfitting', 'overfitting'], '3.12': ['lambd_0', 'lambd_3'],
            '3.12-concise': ['wd_0', 'wd_3']}
@@ -128,6 +130,7 @@ def test_result_lines_drop_the_saved_files_and_trailing_spaces():
 
 # ------------------------------------------------------------ the runs
 
+@pytest.mark.slow
 @pytest.mark.parametrize('section', reference.SYNTHETIC_SECTIONS)
 def test_chapter_prints_its_golden_block(section, runs):
     """Identical lines where this machine's fingerprint was recorded."""
@@ -140,6 +143,7 @@ def test_chapter_prints_its_golden_block(section, runs):
     assert reference.result_lines(printed) == blocks[fp]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('section', reference.SYNTHETIC_SECTIONS)
 def test_chapter_saves_each_figure_as_png(section, runs):
     printed, out = runs(section)
@@ -151,6 +155,7 @@ def test_chapter_saves_each_figure_as_png(section, runs):
     assert '<Figure' not in printed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('section', ['3.11', '3.11-concise'])
 def test_3_11_prints_the_books_first_examples(section, runs):
     """Seed 0 draws the very x and y the book printed (its MXNet's first draws)."""
@@ -159,6 +164,7 @@ def test_3_11_prints_the_books_first_examples(section, runs):
     assert 'labels [51.674885   6.3585763]' in printed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('section', ['3.11', '3.11-concise'])
 def test_3_11_finds_the_cubic_underfits_a_line_and_overfits_two_examples(section, runs):
     found = fits(runs(section)[0])
@@ -171,6 +177,7 @@ def test_3_11_finds_the_cubic_underfits_a_line_and_overfits_two_examples(section
     assert train < 1 and test > 50 * train
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('section', ['3.11', '3.11-concise'])
 def test_3_11_is_close_to_the_books_printed_numbers(section, runs):
     """Within a few percent of what the book printed, fit for fit (another seed there)."""
@@ -182,6 +189,7 @@ def test_3_11_is_close_to_the_books_printed_numbers(section, runs):
         assert b == pytest.approx(book_b, abs=0.05), name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('section', ['3.12', '3.12-concise'])
 def test_3_12_weight_decay_shrinks_w(section, runs):
     """The book's L2 norms: 11.6 (13.3 in its Gluon run) without decay, 0.04 (0.03) with 3."""
@@ -191,6 +199,7 @@ def test_3_12_weight_decay_shrinks_w(section, runs):
     assert 0.02 < with_decay < 0.06  # the book's 0.042 and 0.033
 
 
+@pytest.mark.slow
 def test_3_12_scratch_penalty_and_gluon_wd_agree(runs):
     """lambd * l2_penalty(w) in the loss and a Trainer's wd are the same step: on the same data
     and initial weights both print the same norms, to float32 rounding."""
