@@ -52,6 +52,8 @@ def _chapter(section, script, title, kind=None, defaults=None, options=None, mod
 _BOOK_SOFTMAX = dict(num_epochs=5, lr=0.1, batch_size=256)
 _BOOK_MLP = dict(num_epochs=5, lr=0.5, batch_size=256)
 _DROPOUT = dict(num_hiddens=256, drop_prob1=0.2, drop_prob2=0.5)
+_BOOK_POLYNOMIAL = dict(num_epochs=100, lr=0.01, batch_size=10)  # 3.11
+_BOOK_WEIGHT_DECAY = dict(num_epochs=100, lr=0.003, batch_size=1)  # 3.12
 
 CHAPTERS = [
     _chapter('3.5', 'ch3_5_fashion_mnist', 'Image classification data (Fashion-MNIST)',
@@ -72,6 +74,18 @@ CHAPTERS = [
     _chapter('3.10', 'ch3_10_mlp_concise', 'Multilayer perceptron with Gluon', 'concise',
              _BOOK_MLP, dict(num_hiddens=256, hybridize=False), model='mlp_concise',
              margin=dict(loss=0.017, train_acc=0.006, test_acc=0.020)),
+    # 3.11 and 3.12 fit linear models to data their scripts generate (data/synthetic.py):
+    # their own loops, not train_ch3, so no model builder and no epoch-line goldens.
+    _chapter('3.11', 'ch3_11_model_selection_scratch',
+             'Model selection, underfitting and overfitting from scratch', 'scratch',
+             _BOOK_POLYNOMIAL, data=SYNTHETIC),
+    _chapter('3.11-concise', 'ch3_11_model_selection_concise',
+             'Model selection, underfitting and overfitting with Gluon', 'concise',
+             _BOOK_POLYNOMIAL, data=SYNTHETIC),
+    _chapter('3.12', 'ch3_12_weight_decay_scratch', 'Weight decay from scratch', 'scratch',
+             _BOOK_WEIGHT_DECAY, data=SYNTHETIC),
+    _chapter('3.12-concise', 'ch3_12_weight_decay_concise', 'Weight decay with Gluon',
+             'concise', _BOOK_WEIGHT_DECAY, data=SYNTHETIC),
     _chapter('3.13', 'ch3_13_dropout_scratch', 'Dropout from scratch', 'scratch', _BOOK_MLP,
              _DROPOUT, model='dropout_scratch',
              margin=dict(loss=0.045, train_acc=0.010, test_acc=0.028)),

@@ -24,7 +24,6 @@ PROMISES = os.path.join(DOCS, 'promises.md')
 FRONT_PAGE_LINES = 150  # the README is a front page; the manual is in docs/
 # Chapters the README's table may list before sections.py has them (they are being added on
 # another branch); once in sections.py, each row is checked like the others.
-UPCOMING = {'3.11', '3.11-concise', '3.12', '3.12-concise'}
 # tests/FILE.py::test_name, or ::TestClass::test_name; a parametrized test by its base name
 # (an id in brackets after it is allowed and not checked).
 TEST_ID = re.compile(r'tests/(?P<file>(?:\w+/)?\w+\.py)::(?P<name>\w+(?:::\w+)?)(?:\[[^\]]*\])?')
@@ -283,16 +282,12 @@ def test_the_pages_seed_0_and_book_figures_are_the_golden_logs_and_the_books():
 
 def test_the_readmes_chapter_table_is_the_chapters():
     """Every chapter in book order, with its title, its section linking to its script, and
-    the options the row names; a row that is not a chapter yet is an upcoming one."""
+    the options the row names; no row that is not a chapter."""
     rows = table_rows(README, ['section', 'title', 'what it shows'])
     chapters = sections.chapters()
     shown = [re.sub(r'\[(.*)\]\(.*\)', r'\1', row[0]) for _, row in rows]
-    assert [s for s in shown if s in chapters] == list(chapters)
-    assert [s for s in shown if s not in chapters and s not in UPCOMING] == []
+    assert shown == list(chapters)
     for (_, (cell, title, what)), section in zip(rows, shown):
-        if section not in chapters:
-            assert cell == section, f'{section} is no chapter yet: no link to a script'
-            continue
         script = f'chapters/{sections.chapter(section).script}.py'
         assert cell == f'[{section}]({script})', f'link {section} to {script}'
         assert title == sections.chapter(section).title, section

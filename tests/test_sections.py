@@ -13,7 +13,7 @@ from d2lsoftmax import reference, sections
 from support import REPO
 
 ALL = list(sections.chapters())
-FIGURE_CALLS = re.compile(r'd2l\.(plot_history|predict_ch3|plotting\.\w+|show_\w+)\(')
+FIGURE_CALLS = re.compile(r'd2l\.(plot_history|predict_ch3|plotting\.\w+|show_\w+|semilogy)\(')
 
 
 def script_text(section):

@@ -7,6 +7,8 @@ Where a run's fingerprint has a block, its lines must be identical; elsewhere ev
 number must lie in the range the recorded blocks span, widened by the chapter's
 margin (its record's `margin` in sections). The tests, tests/golden/regenerate.py and
 `d2lsoftmax verify` all read this one copy. Plain data and text, no MXNet.
+`golden/synthetic/SECTION.log` holds what the chapters on synthetic data print
+(3.11, 3.12: no release, no epoch lines), compared only where the fingerprint matches.
 """
 import os
 import re
@@ -15,6 +17,12 @@ from collections import namedtuple
 from d2lsoftmax import sections
 
 FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'golden')
+# golden/synthetic/SECTION.log: the chapters on synthetic data (3.11, 3.12), which read no
+# Fashion-MNIST release. Their blocks hold every line the chapter prints but `saved FILE`
+# (result_lines), under the fingerprint of release=synthetic.
+SYNTHETIC = sections.SYNTHETIC  # their folder and their fingerprint's release=
+SYNTHETIC_SECTIONS = tuple(c.section for c in sections.chapters().values()
+                           if c.data == sections.SYNTHETIC)
 EPOCHS = 5  # every block holds the book's five epochs
 LINE = re.compile(r'epoch (\d+), loss ([\d.]+), train acc ([\d.]+), test acc ([\d.]+)$')
 COLUMNS = ('loss', 'train_acc', 'test_acc')
@@ -33,7 +41,8 @@ def golden_path(release, section):
 
 def releases():
     """The Fashion-MNIST releases with reference logs, sorted."""
-    return sorted(os.listdir(FOLDER)) if os.path.isdir(FOLDER) else []
+    found = os.listdir(FOLDER) if os.path.isdir(FOLDER) else []
+    return sorted(name for name in found if name != SYNTHETIC)
 
 
 def check_release(release):
@@ -85,6 +94,13 @@ def read_blocks(path):
 def blocks(release, section):
     """read_blocks of `section` on `release`: {fingerprint line: [epoch lines]}."""
     return read_blocks(golden_path(release, section))
+
+
+def result_lines(printed):
+    """The lines of a synthetic chapter's output its golden block holds: all but the
+    `saved FILE` lines, right-stripped (the book's `print('weight:', w, '\\nbias:', b)`
+    leaves a space at the end of a line)."""
+    return [line.rstrip() for line in printed.splitlines() if not line.startswith('saved ')]
 
 
 def format_block(fingerprint, lines):

@@ -177,8 +177,12 @@ def show_fashion_mnist(images, labels):
 
 
 def semilogy(x_vals, y_vals, x_label, y_label, x2_vals=None, y2_vals=None,
-             legend=None, figsize=(3.5, 2.5)):
-    """Plot y (and optionally y2) on a log scale against x: d2lzh's helper of 3.11-3.16."""
+             legend=None, figsize=(3.5, 2.5), name=None, path=None):
+    """Plot y (and optionally y2) on a log scale against x: d2lzh's helper of 3.11-3.16.
+
+    The book's signature, plus where a terminal run saves the figure (PNG): `path`, or in
+    a chapter script (d2l.configure) <out>/<section>_<name>.png.
+    """
     set_figsize(figsize)
     plt = _pyplot()
     fig = plt.figure()
@@ -188,7 +192,7 @@ def semilogy(x_vals, y_vals, x_label, y_label, x2_vals=None, y2_vals=None,
     if x2_vals and y2_vals:
         plt.semilogy(x2_vals, y2_vals, linestyle=':')
         plt.legend(legend)
-    finish(fig)  # inline once in Jupyter; in a terminal nothing to save, nothing printed
+    finish(fig, chapter_path(path, name) if name else path)  # inline once in Jupyter
 
 
 def show_images(imgs, num_rows, num_cols, scale=2, titles=None):

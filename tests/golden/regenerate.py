@@ -7,6 +7,8 @@ package data d2lsoftmax.reference reads) as one block per numerics fingerprint
 the block of this machine as it is configured now is written; with --matrix
 every oneDNN ISA cap this CPU supports and oneDNN switched off are run too, and
 the runs with 1 and 2 OpenMP threads are checked to repeat their block exactly.
+With --synthetic the chapters on synthetic data (3.11, 3.12) are run instead, each
+script in a fresh process, and what they print goes to golden/synthetic/SECTION.log.
 Regenerate only after a deliberate change (a dependency upgrade, a fix), and say
 why in the commit.
 """
@@ -17,9 +19,11 @@ import subprocess
 import sys
 
 from d2lsoftmax.util import numerics
-from d2lsoftmax.reference import format_block, golden_path, read_blocks
+from d2lsoftmax.reference import (SYNTHETIC, SYNTHETIC_SECTIONS, format_block, golden_path,
+                                  read_blocks, result_lines)
 
 SEED = 0
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def emit(sections):
@@ -33,6 +37,21 @@ def emit(sections):
         records, _ = runs.train_chapter(section, seed=SEED)
         lines[section] = [EPOCH_LINE % r for r in records]
     print(json.dumps({'fingerprint': numerics.fingerprint(release), 'lines': lines}))
+
+
+def emit_synthetic(sections):
+    """Worker: run each synthetic chapter's script (seed 0, the book's settings) in a fresh
+    process and print one JSON object of the lines it printed."""
+    import tempfile
+    from d2lsoftmax.sections import chapter
+    lines = {}
+    with tempfile.TemporaryDirectory() as out:
+        for section in sections:
+            script = os.path.join(REPO, 'chapters', chapter(section).script + '.py')
+            printed = subprocess.run([sys.executable, script, '--seed', str(SEED), '--out', out],
+                                     check=True, stdout=subprocess.PIPE, text=True).stdout
+            lines[section] = result_lines(printed)
+    print(json.dumps({'fingerprint': numerics.fingerprint(SYNTHETIC), 'lines': lines}))
 
 
 def seed_statistics(sections, seeds):
@@ -81,9 +100,10 @@ def spread(sections, release='2017-08-31'):
 
 
 def run_worker(sections, env_changes):
-    """Run `emit` in a fresh process with `env_changes`; its parsed JSON."""
+    """Run `emit` (or emit_synthetic) in a fresh process with `env_changes`; its parsed JSON."""
     env = {**os.environ, 'MXNET_STORAGE_FALLBACK_LOG_VERBOSE': '0', **env_changes}
-    out = subprocess.run([sys.executable, __file__, '--emit', *sections], env=env,
+    synthetic = ['--synthetic'] if set(sections) <= set(SYNTHETIC_SECTIONS) else []
+    out = subprocess.run([sys.executable, __file__, '--emit', *synthetic, *sections], env=env,
                          check=True, stdout=subprocess.PIPE, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -115,6 +135,11 @@ def run_all(sections, envs, parallel=2):
 def header(section, release):
     from d2lsoftmax.sections import chapter
     settings = ' '.join(f'{k}={v}' for k, v in chapter(section).defaults.items())
+    if release == SYNTHETIC:
+        return [f'# golden printed lines of chapter {section}, seed {SEED}, {settings}, '
+                'synthetic data',
+                '# one block per numerics fingerprint (tests/golden/README.md); regenerate: '
+                f'python tests/golden/regenerate.py --synthetic --matrix {section}']
     return [f'# golden epoch logs of chapter {section}, seed {SEED}, {settings}, '
             f'Fashion-MNIST release {release}',
             '# one block per numerics fingerprint (tests/golden/README.md); regenerate: '
@@ -141,12 +166,19 @@ def main(argv=None):
                         help='instead of --matrix: run under these settings (repeatable)')
     parser.add_argument('--spread', action='store_true',
                         help='instead: print the spread of the recorded fingerprints')
+    parser.add_argument('--synthetic', action='store_true',
+                        help='the chapters on synthetic data (3.11, 3.12) instead')
     parser.add_argument('--emit', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     from d2lsoftmax.sections import training_sections
-    sections = args.sections or training_sections()
+    sections = args.sections or (list(SYNTHETIC_SECTIONS) if args.synthetic
+                                 else training_sections())
+    chosen = set(sections)
+    if chosen & set(SYNTHETIC_SECTIONS) and not chosen <= set(SYNTHETIC_SECTIONS):
+        parser.error(f'regenerate the chapters on synthetic data ({", ".join(SYNTHETIC_SECTIONS)}) '
+                     'apart from the training chapters: --synthetic')
     if args.emit:
-        return emit(sections)
+        return emit_synthetic(sections) if chosen <= set(SYNTHETIC_SECTIONS) else emit(sections)
     if args.spread:
         return spread(sections)
     if args.seeds:
