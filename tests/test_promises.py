@@ -15,6 +15,7 @@ from d2lsoftmax.reference import book_figures
 from d2lsoftmax import cli, sections
 from d2lsoftmax.data.releases import CURRENT
 
+from d2lsoftmax import reference
 from d2lsoftmax.reference import golden_path, read_blocks
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -278,6 +279,58 @@ def test_the_pages_seed_0_and_book_figures_are_the_golden_logs_and_the_books():
             assert ours == (f'{spread.seeds} seeds: loss {spread.loss[0]:.4f} ± '
                             f'{spread.loss[1]:.4f}, test acc {spread.test_acc[0]:.4f} ± '
                             f'{spread.test_acc[1]:.4f}'), section
+
+
+VERIFY_PAGE = os.path.join(DOCS, 'verify.md')
+BOOK_LOGS = os.path.join(REPO, '..', 'shared', 'reference', 'book_logs.md')  # beside CI only
+NUMBER = re.compile(r'-?\d+\.\d+(?:e-?\d+)?')
+OURS = re.compile(r'ours, \w+ \((3\.1[12](?:-concise)?)')
+
+
+def _printed_numbers(section, lines):
+    """The numbers a synthetic chapter's lines end on: 3.11's three (train, test) final
+    losses, 3.12's two L2 norms, in print order."""
+    if section.startswith('3.11'):
+        return [float(x) for line in lines if line.startswith('final epoch')
+                for x in NUMBER.findall(line)]
+    return [float(line.split(': ')[1]) for line in lines if line.startswith('L2 norm of w')]
+
+
+def _agrees(shown, value):
+    """True when `value` printed with as many decimals as the text `shown` gives `shown`."""
+    decimals = len(shown.partition('.')[2])
+    return f'{value:.{decimals}f}' == shown
+
+
+def test_the_synthetic_chapters_numbers_on_verify_page_are_their_golden_logs_and_the_books():
+    """docs/verify.md's 3.11 and 3.12 tables: every "ours" row is what every recorded
+    fingerprint prints, rounded as shown; the book's rows are its printed numbers."""
+    rows = (table_rows(VERIFY_PAGE, ['3.11', 'third-order: train / test loss',
+                                     'linear: train / test loss',
+                                     '2 examples: train / test loss'])
+            + table_rows(VERIFY_PAGE, ['3.12: L2 norm of w', 'without decay', 'with decay 3']))
+    ours = [(OURS.match(row[0]), NUMBER.findall(' '.join(row[1:]))) for _, row in rows]
+    checked = {m.group(1) for m, _ in ours if m}
+    assert checked == set(reference.SYNTHETIC_SECTIONS)
+    for match, shown in ours:
+        if match:
+            for lines in reference.blocks(reference.SYNTHETIC, match.group(1)).values():
+                printed = _printed_numbers(match.group(1), lines)
+                assert all(map(_agrees, shown, printed)) and len(shown) == len(printed), \
+                    (match.group(1), shown, printed)
+    if not os.path.isfile(BOOK_LOGS):
+        pytest.skip('the book\'s printed logs are beside CI only (../shared)')
+    book = open(BOOK_LOGS, encoding='utf-8').read()
+    published = [float(x) for x in NUMBER.findall(book[book.index('### 3.11'):
+                                                       book.index('## Other published')])]
+    for _, shown in ((m, n) for m, n in ours if not m):
+        remaining = iter(published)  # each shown number is a later published one
+        assert all(any(_agrees(x, value) for value in remaining) for x in shown), shown
+
+
+def test_the_agreement_check_rounds_as_the_page_shows():
+    assert _agrees('0.0071', 0.0071014273) and _agrees('160.78', 160.78365)
+    assert not _agrees('0.0073', 0.0071014273) and not _agrees('160.7', 160.78365)
 
 
 def test_the_readmes_chapter_table_is_the_chapters():
