@@ -129,7 +129,7 @@ def test_run_with_seeds_prints_each_seed_then_the_statistics(capsys):
     """Two real one-epoch runs of 3.7; seed 0's line is the chapter's own (golden) first epoch."""
     assert cli.main(['run', '3.7', '--seeds', '0,1', '--num-epochs', '1']) == 0
     out = capsys.readouterr().out.splitlines()
-    from chapter_runs import seed0_lines
+    from support.chapter_runs import seed0_lines
     assert f'seed   0: {seed0_lines("3.7")[0]}' in out
     seed_lines = [l for l in out if l.startswith('seed ')]
     assert len(seed_lines) == 2

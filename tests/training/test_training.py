@@ -117,7 +117,7 @@ def test_the_program_rejects_a_bad_value_in_one_line():
 
 @pytest.mark.slow
 def test_chapter_run_writes_curves_and_predictions(tmp_path, capsys, real_data):
-    from chapter_runs import seed0_lines
+    from support.chapter_runs import seed0_lines
     assert cli.main(['run', '3.7', '--num-epochs', '1', '--out', str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert seed0_lines('3.7')[0] in out.splitlines()
