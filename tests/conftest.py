@@ -2,6 +2,7 @@
 import copy
 import gzip
 import hashlib
+import json
 import os
 import socket
 import struct
@@ -54,6 +55,19 @@ def _closed_port_url():
 
 REAL_DATA_DIR = _real_data_dir()  # read before any test changes the environment
 DEAD_REPO = _closed_port_url()
+# data._MEMO's entries for the real files (Debian's or $D2LSOFTMAX_DATA; no test writes
+# them): each worker gunzips and verifies them once (about 0.4 s), not once per test that
+# reads them. Their key holds the file's stat and the digest table, so a test patching the
+# digests (or reading a copy) still verifies anew.
+_REAL_FILES_VERIFIED = {}
+_SHIPPED_DIGESTS = json.dumps(releases.DIGESTS, sort_keys=True)  # as data._memo_key has it
+
+
+def _kept(memo_key, found):
+    """Whether data._MEMO's entry is a real file, verified and loaded with the shipped digests."""
+    path, *_, table = memo_key
+    return REAL_DATA_DIR is not None and found[1] is not None and table == _SHIPPED_DIGESTS \
+        and os.path.dirname(path) == os.path.realpath(REAL_DATA_DIR)
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +77,8 @@ def isolated_env(monkeypatch, tmp_path, tmp_path_factory):
     $D2LSOFTMAX_DATA and $D2LSOFTMAX_RELEASE are unset, $MXNET_HOME is an empty
     folder of the test, $MXNET_GLUON_REPO and $D2LSOFTMAX_ZALANDO_URL a closed local
     port; the Debian folder is still searched. Files verified by earlier tests are
-    forgotten. Tests change all this with monkeypatch, which restores it afterwards.
+    forgotten, except the real data set's (_REAL_FILES_VERIFIED). Tests change all this
+    with monkeypatch, which restores it afterwards.
     """
     for name in (data.DATA_ENV, data.RELEASE_ENV, data.DEBIAN_ENV):
         monkeypatch.delenv(name, raising=False)
@@ -71,6 +86,10 @@ def isolated_env(monkeypatch, tmp_path, tmp_path_factory):
     monkeypatch.setenv('MXNET_GLUON_REPO', DEAD_REPO)
     monkeypatch.setenv(data.ZALANDO_ENV, DEAD_REPO)
     data.clear_caches()
+    data._MEMO.update(_REAL_FILES_VERIFIED)
+    yield
+    _REAL_FILES_VERIFIED.update((key, found) for key, found in data._MEMO.items()
+                                if _kept(key, found))
 
 
 def _interrupt_state():
