@@ -1,6 +1,7 @@
 """Every output path is checked before any data is read, two runs never write one file at
-once (a lock), and every file is written whole or not at all: a full disk, an I/O error or a folder turned read-only
-mid-run is one line naming the file, exit 1, with nothing half-written.
+once (a lock), and every file is written whole or not at all: a full disk, an I/O error or
+a folder turned read-only mid-run is one line naming the file, exit 1, with nothing
+half-written.
 
 Read-only folders are made so that root cannot write in them either (chattr +i, or
 chmod for other users); where neither can be set up the tests say why and skip.
