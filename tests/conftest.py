@@ -2,6 +2,7 @@
 import copy
 import gzip
 import hashlib
+import json
 import os
 import socket
 import struct
@@ -28,7 +29,7 @@ def _share_the_cores():
 _share_the_cores()
 
 from d2lsoftmax import data  # noqa: E402
-from d2lsoftmax.data import releases
+from d2lsoftmax.data import identity, releases
 from d2lsoftmax.data.idx import has_all_files
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -57,6 +58,21 @@ REAL_DATA_DIR = _real_data_dir()  # read before any test changes the environment
 DEAD_REPO = _closed_port_url()
 # Every release's download host ($MXNET_GLUON_REPO, $D2LSOFTMAX_ZALANDO_URL) at that port.
 DEAD_HOSTS = {release.host_env: DEAD_REPO for release in releases.RELEASES.values()}
+# identity._MEMO's entries for the real files (Debian's or $D2LSOFTMAX_DATA; no test writes
+# them): each worker gunzips and verifies them once (about 0.4 s), not once per test that
+# reads them. Their key holds the file's stat and the digest table, so a test patching the
+# digests (or reading a copy) still verifies anew.
+_REAL_FILES_VERIFIED = {}
+_SHIPPED_DIGESTS = json.dumps({r: release.digests for r, release in releases.RELEASES.items()},
+                              sort_keys=True)  # as identity._memo_key has it
+
+
+def _kept(memo_key, found):
+    """Whether identity._MEMO's entry is a real file, verified and loaded with the shipped
+    digests."""
+    path, *_, table = memo_key
+    return REAL_DATA_DIR is not None and found[1] is not None and table == _SHIPPED_DIGESTS \
+        and os.path.dirname(path) == os.path.realpath(REAL_DATA_DIR)
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +82,8 @@ def isolated_env(monkeypatch, tmp_path, tmp_path_factory):
     $D2LSOFTMAX_DATA and $D2LSOFTMAX_RELEASE are unset, $MXNET_HOME is an empty
     folder of the test, $MXNET_GLUON_REPO and $D2LSOFTMAX_ZALANDO_URL a closed local
     port; the Debian folder is still searched. Files verified by earlier tests are
-    forgotten. Tests change all this with monkeypatch, which restores it afterwards.
+    forgotten, except the real data set's (_REAL_FILES_VERIFIED). Tests change all this
+    with monkeypatch, which restores it afterwards.
     """
     for name in (data.DATA_ENV, data.RELEASE_ENV, data.DEBIAN_ENV):
         monkeypatch.delenv(name, raising=False)
@@ -74,6 +91,10 @@ def isolated_env(monkeypatch, tmp_path, tmp_path_factory):
     for name, url in DEAD_HOSTS.items():
         monkeypatch.setenv(name, url)
     data.clear_caches()
+    identity._MEMO.update(_REAL_FILES_VERIFIED)
+    yield
+    _REAL_FILES_VERIFIED.update((key, found) for key, found in identity._MEMO.items()
+                                if _kept(key, found))
 
 
 def _interrupt_state():

@@ -1,5 +1,6 @@
-"""Issue 11, items 2 and 6: a parameter file and its record are one unit, and `evaluate`
-refuses every broken file with one message naming it, never a traceback.
+"""A parameter file and its record are one unit (a save killed at any moment loads as the
+old pair or the new one), and `evaluate` refuses every broken file with one message naming
+it, never a traceback.
 
 Models are built, not trained (their weights set to a known value), so no data is read.
 """

@@ -1,6 +1,6 @@
-"""Issue 11, item 5: a divergence whose loss stays finite is reported as one, naming the
-epoch, and the criterion never fires on a healthy run (every recorded golden epoch). A nan
-is stopped on every training path, the chapters' own written-out loops included."""
+"""A divergence whose loss stays finite is reported as one, naming the epoch, and the
+criterion never fires on a healthy run (every recorded golden epoch). A nan is stopped on
+every training path, the chapters' own written-out loops included."""
 import glob
 import math
 import os

@@ -1,5 +1,5 @@
-"""Issue 11, items 3 and 9: Ctrl-C stops every command with one line and status 130, never
-lost inside MXNet; two searches never share a results file; workers die with their parent.
+"""Ctrl-C stops every command with one line and status 130, never lost inside MXNet; two
+searches never share a results file; workers die with their parent.
 SIGTERM stops them the same way, with status 143.
 
 Each case starts the real command in a subprocess and sends it SIGINT (SIGTERM, or SIGKILL)
@@ -303,7 +303,7 @@ def test_sigterm_during_a_search_on_a_dask_cluster_keeps_the_finished_folds(tmp_
     _search_terminated(command, results, tmp_path)
 
 
-# ------------------------------------------------------------ item 9: concurrency
+# ------------------------------ concurrency: results files, workers and their parent
 
 def _children(pid):
     """Process ids of `pid`'s children (Linux /proc)."""

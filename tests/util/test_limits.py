@@ -1,4 +1,4 @@
-"""Issue 11, item 4: values that parse but would break a run later are refused at parse time.
+"""Values that parse but would break a run later are refused at parse time.
 
 Each is one line on stderr and exit status 2, before any data is read or model trained.
 """

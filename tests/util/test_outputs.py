@@ -1,6 +1,7 @@
-"""Every output path is checked before any data is read (issue 11, items 1 and 9), and every
-file is written whole or not at all: a full disk, an I/O error or a folder turned read-only
-mid-run is one line naming the file, exit 1, with nothing half-written.
+"""Every output path is checked before any data is read, two runs never write one file at
+once (a lock), and every file is written whole or not at all: a full disk, an I/O error or
+a folder turned read-only mid-run is one line naming the file, exit 1, with nothing
+half-written.
 
 Read-only folders are made so that root cannot write in them either (chattr +i, or
 chmod for other users); where neither can be set up the tests say why and skip.
@@ -187,8 +188,8 @@ def test_a_search_creates_its_missing_out_folder(tmp_path, monkeypatch, capsys):
     """`search` in a fresh folder: out/ (its results file and lock) and the figures are made."""
     monkeypatch.chdir(tmp_path)
     assert cli.main(['search', '3.7', '--lr', '0.1', '--wd', '0', '--batch-size', '100',
-                     '--num-epochs', '1', '--folds', '2', '--subset', '400',
-                     '--no-progress']) == 0
+                     '--num-epochs', '1', '--folds', '2', '--subset', '400', '--jobs', '1',
+                     '--no-progress']) == 0  # in this process: no pool of workers to start
     assert sorted(os.listdir(tmp_path / 'out')) == [
         'search_3.7.jsonl', 'search_3.7_best.png', 'search_3.7_cv.png']
 
