@@ -158,9 +158,15 @@ def training_chapter(section):
     """The Chapter of `section`; ValueError unless the library trains it (training_sections)."""
     found = chapter(section)
     if section not in training_sections():
-        raise ValueError(f'chapter {section} trains no model; the training chapters are '
-                         f'{", ".join(training_sections())}')
+        raise ValueError(f'chapter {section} {not_trained_by_the_library(found)}; the training '
+                         f'chapters are {", ".join(training_sections())}')
     return found
+
+
+def not_trained_by_the_library(found):
+    """Why Chapter `found` is not in training_sections(), in words for an error message."""
+    return ('trains no model' if found.kind is None else
+            'trains its model in its own script, on data it makes')
 
 
 def chapter_args(section, seed=0, **overrides):

@@ -59,6 +59,8 @@ def test_the_queries():
     assert sections.of_script('no_such_script') is None
     with pytest.raises(ValueError, match='trains no model'):
         sections.training_chapter('3.7.1')
+    with pytest.raises(ValueError, match='3.11 trains its model in its own script'):
+        sections.training_chapter('3.11')
     with pytest.raises(TypeError, match='no option'):
         sections.chapter_args('3.6', num_hiddens=10)
 

@@ -258,7 +258,8 @@ def experiment_command(section, extra, rest):
     """`run SECTION` with experiment options: one run with figures, or a run per seed."""
     found = sections.chapter(section)
     if section not in sections.training_sections():
-        raise ValueError(f'chapter {section} trains no model; --seeds, --wd, --lr-decay, '
+        raise ValueError(f'chapter {section} {sections.not_trained_by_the_library(found)}; '
+                         '--seeds, --wd, --lr-decay, '
                          '--optimizer, --init and --save-params need a training chapter (see '
                          f'`{PROG} list`)')
     args = options_parser(section).parse_args(rest)

@@ -40,7 +40,8 @@ from mxnet.base import MXNetError
 
 from d2lsoftmax.util import limits, outputs
 from d2lsoftmax import models
-from d2lsoftmax.sections import chapter, chapter_args, chapters
+from d2lsoftmax.sections import (chapter, chapter_args, chapters, not_trained_by_the_library,
+                                 training_sections)
 
 FORMAT = 'd2lsoftmax-params'
 VERSION = 1
@@ -258,9 +259,10 @@ def check_record(record, meta):
     if not isinstance(section, str) or section not in chapters():
         raise CheckpointError(f'{record}: section {section!r} is not a chapter of this '
                               f'd2lsoftmax ({", ".join(chapters())}).')
-    if chapter(section).kind is None:
-        raise CheckpointError(f'{record}: chapter {section} trains no model, so no '
-                              'parameters can be of it.')
+    if section not in training_sections():
+        raise CheckpointError(f'{record}: chapter {section} '
+                              f'{not_trained_by_the_library(chapter(section))}, so no '
+                              'parameters saved by d2lsoftmax can be of it.')
     if model_kind not in SUFFIX:
         raise CheckpointError(f'{record}: kind {model_kind!r} is neither scratch nor concise.')
     if not isinstance(options, dict):

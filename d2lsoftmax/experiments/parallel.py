@@ -5,6 +5,7 @@ that already runs MXNet's engine threads can deadlock. Each worker gets
 cores // jobs OpenMP threads (OMP_NUM_THREADS, read by MXNet as it loads), so
 two workers on two cores do not fight over them.
 """
+import functools
 import os
 import sys
 import warnings
@@ -18,6 +19,13 @@ from d2lsoftmax.util import interrupt
 # this process's -W options, then removes them, and would warn about each on our stderr after
 # the one line that says what was interrupted.
 QUIET_TRACKER = 'ignore:resource_tracker:UserWarning'
+
+
+@functools.lru_cache(maxsize=None)
+def _worker_init(parent):
+    """loky's initializer for workers of process `parent`; the same object for every pool
+    of this process, so loky reuses its workers from one pool to the next."""
+    return functools.partial(interrupt.worker_init, parent)
 
 
 def default_jobs():
@@ -46,7 +54,8 @@ def imap(fn, tasks, jobs=1, executor=None):
     # worker_init: workers ignore Ctrl-C (this process stops the pool) and exit when this
     # process dies, even of SIGKILL, instead of training on for minutes.
     with parallel_config(backend='loky', inner_max_num_threads=threads,
-                         initializer=interrupt.worker_init), warnings.catch_warnings():
+                         initializer=_worker_init(os.getpid())), \
+            warnings.catch_warnings():
         # Stopped early (Ctrl-C, an error): joblib's warning about the cancelled tasks
         # would add lines to the one that says what was interrupted.
         warnings.filterwarnings('ignore', message=r'.*(still being processed|successfully '

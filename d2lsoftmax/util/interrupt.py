@@ -257,8 +257,9 @@ def _watch_parent(parent):
     os._exit(1)
 
 
-def worker_init():
+def worker_init(parent=None):
     """Initializer of a worker process: ignore Ctrl-C and SIGTERM (the parent stops the pool),
-    and die with the parent process."""
+    and die with the parent process, `parent` (its pid, given by the parent: a worker that
+    starts after its parent has died would otherwise watch the process it was left to)."""
     _set_handlers(signal.SIG_IGN)
-    _thread.start_new_thread(_watch_parent, (os.getppid(),))
+    _thread.start_new_thread(_watch_parent, (parent or os.getppid(),))

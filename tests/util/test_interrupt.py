@@ -117,6 +117,19 @@ def test_workers_ignore_ctrl_c_and_the_handler_is_restored(tmp_path):
     assert signal.getsignal(signal.SIGINT) is before
 
 
+def test_a_worker_whose_parent_died_before_it_started_exits_at_once():
+    """A worker told its parent's pid exits when that process is already gone, instead of
+    watching the process it was left to."""
+    gone = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    program = ('import time; from d2lsoftmax.util import interrupt; '
+               f'interrupt.worker_init({gone}); time.sleep(30)')
+    start = time.time()
+    done = subprocess.run([sys.executable, '-c', program], capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stderr) == (1, '') and time.time() - start < 15
+
+
 LEAVES_THE_POOL = '''
 import os, time
 from d2lsoftmax.experiments import parallel
