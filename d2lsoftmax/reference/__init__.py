@@ -91,6 +91,26 @@ def read_blocks(path):
     return blocks
 
 
+# A block's mark, under its `## FINGERPRINT` line: when it was recorded, d2lzh.train_ch3
+# printed the same lines on our batches and on gluon's DataLoader, under this numpy
+# (tests/golden/regenerate.py --parity). Where a run matches such a block exactly, it
+# matches d2lzh too: the parity tests need not rerun the book's loop.
+PARITY = '# d2lzh.train_ch3 printed these lines too, numpy '
+
+
+def parity_marks(path):
+    """{fingerprint line: [numpy versions]} of the blocks of a golden file marked PARITY."""
+    marks, current = {}, None
+    if os.path.exists(path):
+        with open(path, encoding='utf-8') as f:
+            for line in f.read().splitlines():
+                if line.startswith('## '):
+                    current = line[3:].strip()
+                elif line.startswith(PARITY) and current is not None:
+                    marks.setdefault(current, []).append(line[len(PARITY):].strip())
+    return marks
+
+
 def blocks(release, section):
     """read_blocks of `section` on `release`: {fingerprint line: [epoch lines]}."""
     return read_blocks(golden_path(release, section))
@@ -103,9 +123,10 @@ def result_lines(printed):
     return [line.rstrip() for line in printed.splitlines() if not line.startswith('saved ')]
 
 
-def format_block(fingerprint, lines):
-    """The text of one block: the `## FINGERPRINT` line, then the epoch lines."""
-    return '\n'.join([f'## {fingerprint}', *lines])
+def format_block(fingerprint, lines, parity=()):
+    """The text of one block: the `## FINGERPRINT` line, its PARITY marks (numpy versions),
+    then the epoch lines."""
+    return '\n'.join([f'## {fingerprint}', *(PARITY + v for v in sorted(parity)), *lines])
 
 
 def parse(lines):

@@ -20,14 +20,17 @@ import sys
 
 from d2lsoftmax.util import numerics
 from d2lsoftmax.reference import (SYNTHETIC, SYNTHETIC_SECTIONS, format_block, golden_path,
-                                  read_blocks, result_lines)
+                                  parity_marks, read_blocks, result_lines)
 
 SEED = 0
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def emit(sections):
-    """Worker: train each section here and print one JSON object of the results."""
+def emit(sections, parity=False):
+    """Worker: train each section here and print one JSON object of the results; with
+    `parity`, d2lzh.train_ch3 must print the same lines (on our batches, and on gluon's
+    DataLoader for 3.6), and the result names this numpy for the block's PARITY mark."""
+    import numpy
     from d2lsoftmax import data
     from d2lsoftmax.experiments import runs
     from d2lsoftmax.training import EPOCH_LINE
@@ -36,7 +39,25 @@ def emit(sections):
     for section in sections:
         records, _ = runs.train_chapter(section, seed=SEED)
         lines[section] = [EPOCH_LINE % r for r in records]
-    print(json.dumps({'fingerprint': numerics.fingerprint(release), 'lines': lines}))
+        if parity:
+            check_parity(section, lines[section])
+    print(json.dumps({'fingerprint': numerics.fingerprint(release), 'lines': lines,
+                      'parity': numpy.__version__ if parity else None}))
+
+
+def check_parity(section, lines):
+    """Exit unless d2lzh.train_ch3 prints `lines` for `section` under SEED (on gluon's
+    DataLoader too, for 3.6): a block is marked PARITY only when it holds."""
+    from d2lsoftmax.experiments import runs
+    from d2lsoftmax.reference import book
+    pipelines = {'ours': {}}
+    if section == '3.6':
+        pipelines['gluon'] = {'loader': lambda b: book.load_data_fashion_mnist(b, eager=True)}
+    for name, kwargs in pipelines.items():
+        theirs, _ = runs.train_chapter(section, seed=SEED, train=book.train_ch3_lines, **kwargs)
+        if list(theirs) != lines:
+            sys.exit(f'{section}: d2lzh.train_ch3 on {name} batches printed other lines than '
+                     f'ours:\n{theirs}\n{lines}')
 
 
 def emit_synthetic(sections):
@@ -99,11 +120,13 @@ def spread(sections, release='2017-08-31'):
             print(f'{section:<13}{column:<10}{width:>8.4f}{excess:>22.4f}')
 
 
-def run_worker(sections, env_changes):
+def run_worker(sections, env_changes, parity=False):
     """Run `emit` (or emit_synthetic) in a fresh process with `env_changes`; its parsed JSON."""
     env = {**os.environ, 'MXNET_STORAGE_FALLBACK_LOG_VERBOSE': '0', **env_changes}
     synthetic = ['--synthetic'] if set(sections) <= set(SYNTHETIC_SECTIONS) else []
-    out = subprocess.run([sys.executable, __file__, '--emit', *synthetic, *sections], env=env,
+    parity = ['--parity'] if parity and not synthetic else []
+    out = subprocess.run([sys.executable, __file__, '--emit', *synthetic, *parity, *sections],
+                         env=env,
                          check=True, stdout=subprocess.PIPE, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -121,12 +144,12 @@ def matrix_envs():
     return envs
 
 
-def run_all(sections, envs, parallel=2):
+def run_all(sections, envs, parallel=2, parity=False):
     """[(env, result)] of a worker per env, `parallel` at a time (each is single-threaded
     unless its env says otherwise); every result is also printed as it lands."""
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(parallel) as pool:
-        results = list(zip(envs, pool.map(lambda env: run_worker(sections, env), envs)))
+        results = list(zip(envs, pool.map(lambda env: run_worker(sections, env, parity), envs)))
     for env, result in results:
         print(json.dumps({'env': env, **result}), file=sys.stderr)
     return results
@@ -146,12 +169,13 @@ def header(section, release):
             f'python tests/golden/regenerate.py --matrix {section}']
 
 
-def write_blocks(path, section, release, blocks):
-    """Replace the golden file `path` whole (d2lsoftmax.util.outputs: a full disk leaves the old)."""
+def write_blocks(path, section, release, blocks, marks=None):
+    """Replace the golden file `path` whole (d2lsoftmax.util.outputs: a full disk leaves the
+    old); `marks`: {fingerprint: numpy versions} of the blocks d2lzh printed too."""
     from d2lsoftmax.util import outputs
     lines = header(section, release)
     for fp in sorted(blocks):
-        lines.append(format_block(fp, blocks[fp]))
+        lines.append(format_block(fp, blocks[fp], (marks or {}).get(fp, ())))
     outputs.write_bytes(path, ('\n'.join(lines) + '\n').encode('utf-8'))
 
 
@@ -168,6 +192,9 @@ def main(argv=None):
                         help='instead: print the spread of the recorded fingerprints')
     parser.add_argument('--synthetic', action='store_true',
                         help='the chapters on synthetic data (3.11, 3.12) instead')
+    parser.add_argument('--parity', action='store_true',
+                        help='also run d2lzh.train_ch3 and mark the blocks it agrees with '
+                        '(the parity tests then need not rerun it on this machine)')
     parser.add_argument('--emit', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     from d2lsoftmax.sections import training_sections
@@ -178,16 +205,21 @@ def main(argv=None):
         parser.error(f'regenerate the chapters on synthetic data ({", ".join(SYNTHETIC_SECTIONS)}) '
                      'apart from the training chapters: --synthetic')
     if args.emit:
-        return emit_synthetic(sections) if chosen <= set(SYNTHETIC_SECTIONS) else emit(sections)
+        return emit_synthetic(sections) if chosen <= set(SYNTHETIC_SECTIONS) \
+            else emit(sections, args.parity)
     if args.spread:
         return spread(sections)
     if args.seeds:
         return write_seed_statistics(sections, list(range(args.seeds)))
     envs = [dict(kv.split('=', 1) for kv in text.split(',')) for text in args.env]
-    results = run_all(sections, envs or [{}] + (matrix_envs() if args.matrix else []))
+    results = run_all(sections, envs or [{}] + (matrix_envs() if args.matrix else []),
+                      parity=args.parity)
     new = {}  # (release, section) -> {fingerprint: lines}
+    checked = {}  # fingerprint -> numpy versions d2lzh agreed under
     for env, result in results:
         fp = numerics.format_fingerprint(result['fingerprint'])
+        if result.get('parity'):
+            checked.setdefault(fp, set()).add(result['parity'])
         for section, lines in result['lines'].items():
             blocks = new.setdefault((result['fingerprint']['release'], section), {})
             if fp in blocks and blocks[fp] != lines:
@@ -199,7 +231,12 @@ def main(argv=None):
     for (release, section), blocks in new.items():
         path = golden_path(release, section)
         try:
-            write_blocks(path, section, release, {**read_blocks(path), **blocks})
+            old = read_blocks(path)
+            marks = {fp: set(versions) for fp, versions in parity_marks(path).items()
+                     if fp not in blocks or blocks[fp] == old.get(fp)}  # still the same lines
+            for fp in blocks:
+                marks.setdefault(fp, set()).update(checked.get(fp, ()))
+            write_blocks(path, section, release, {**old, **blocks}, marks)
         except WriteError as e:
             sys.exit(f'error: {e}')  # one line, exit status 1
         print('wrote', path)
