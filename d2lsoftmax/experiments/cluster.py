@@ -189,6 +189,16 @@ def _first_line(error):
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
+def _close(cluster):
+    """Close a local cluster. Dask's teardown can race with a nanny restarting a worker it
+    has just lost ("can only join a started process"); the work is over by then, so that is
+    not the user's error: the daemonic worker processes end with this one anyway."""
+    try:
+        cluster.close()
+    except Exception:  # noqa: BLE001 (a teardown race inside distributed)
+        pass
+
+
 @contextlib.contextmanager
 def start_local(n, env=None, threads=None):
     """A LocalCluster of `n` one-task worker processes on 127.0.0.1, cores shared out.
@@ -215,8 +225,10 @@ def start_local(n, env=None, threads=None):
                 scheduler_kwargs={'dashboard_address': '127.0.0.1:0'},  # health routes only
                 preload=[__name__],  # dask_setup: no KeyboardInterrupt tracebacks on Ctrl-C
                 env={**threads, **(env or {})})
-        with cluster:
+        try:
             yield cluster
+        finally:
+            _close(cluster)
     finally:
         for name, value in saved.items():
             if value is None:

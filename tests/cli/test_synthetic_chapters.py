@@ -40,7 +40,7 @@ def script_file(section):
     return os.path.join(REPO, 'chapters', sections.chapter(section).script + '.py')
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope='session')  # kept when the worker returns to this file later
 def runs(tmp_path_factory):
     """{section: (what the script printed, the folder of its figures)}, each run once, in
     this process, as `python chapters/SCRIPT.py --out FOLDER` runs it."""
