@@ -7,7 +7,6 @@ import glob
 import importlib
 import os
 import re
-import sys
 
 import pytest
 

@@ -13,7 +13,6 @@ import sys
 
 import pytest
 
-from support.chapter_runs import seed0_lines
 from d2lsoftmax import cli, sections
 from d2lsoftmax.experiments import runs
 from d2lsoftmax.training import EPOCH_LINE

@@ -14,7 +14,7 @@ import pytest
 
 from support.chapter_runs import seed0_lines
 import d2lsoftmax as d2l
-from d2lsoftmax import cli, reference, sections
+from d2lsoftmax import cli, sections
 from d2lsoftmax.util import outputs
 from d2lsoftmax.cli import notebooks
 from support import REPO

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 import pytest
 
-from d2lsoftmax import cli, reference, sections
+from d2lsoftmax import reference, sections
 from d2lsoftmax.util import numerics
 from support import REPO
 

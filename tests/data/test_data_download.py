@@ -5,8 +5,6 @@ import http.server
 import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 

@@ -7,7 +7,7 @@ import pytest
 from d2lsoftmax import cli
 from d2lsoftmax.experiments import seeds
 from d2lsoftmax.experiments.experiment import Settings
-from d2lsoftmax.training import EPOCH_LINE, EpochRecord
+from d2lsoftmax.training import EpochRecord
 from support import REPO
 
 GOLDEN = os.path.join(REPO, 'tests', 'golden')

@@ -9,7 +9,6 @@ from mxnet import nd
 import d2lsoftmax as d2l
 from d2lsoftmax import cli, training
 from d2lsoftmax.models import concise, scratch
-from d2lsoftmax.experiments import runs
 from d2lsoftmax.data import FashionMNISTIter, load_arrays
 
 

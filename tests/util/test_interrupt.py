@@ -12,14 +12,13 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 
 from d2lsoftmax.experiments import checkpoint
 from support import REPO
-from support.commands import PROMPT_S, Command, assert_one_line
+from support.commands import Command, assert_one_line
 from d2lsoftmax.util import interrupt
 from d2lsoftmax import models, sections
 from d2lsoftmax.sections import chapter_args
