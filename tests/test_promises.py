@@ -7,6 +7,8 @@ import glob
 import importlib
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -366,6 +368,17 @@ def test_the_readmes_commands_are_what_ci_runs():
     assert len(test_command) == 1 and test_command[0] in ci
     install = [b for b in blocks if b.endswith('d2lsoftmax run 3.6')]
     assert len(install) == 1 and 'pip install --no-deps mxnet==1.9.1' in install[0]
+
+
+def test_the_python_programs_ci_runs_work():
+    """Every `python -c "..."` of .ci/run runs here (a module it names may have moved)."""
+    ci = open(os.path.join(REPO, '.ci', 'run'), encoding='utf-8').read()
+    programs = re.findall(r'python -c "([^"]+)"', ci)
+    assert programs
+    for program in programs:
+        done = subprocess.run([sys.executable, '-c', program], capture_output=True, text=True,
+                              cwd=REPO, timeout=120)
+        assert done.returncode == 0, (program, done.stderr[-500:])
 
 
 # ------------------------------------------------- files, links and names the pages give
