@@ -76,9 +76,8 @@ def package_imports(path, module, known):
                 if origin != PACKAGE and not origin.startswith(PACKAGE + '.'):
                     continue
                 origin = origin[len(PACKAGE) + 1:]
-            names = [f'{origin}.{a.name}' if origin else a.name for a in node.names]
-            if not all(name in known for name in names):  # not only submodules: the module
-                names.append(origin)
+            # `from PKG import sub` runs PKG's __init__ too: it counts as importing PKG
+            names = [f'{origin}.{a.name}' if origin else a.name for a in node.names] + [origin]
         else:
             continue
         for name in names:

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from collections import deque
 
-from d2lsoftmax.data import releases
+import d2lsoftmax.data.releases as releases  # the module, not the package (no cycle)
 from d2lsoftmax.data.identity import identify
 from d2lsoftmax.data.idx import SURVEY_ORDER, DataError, file_in
 from d2lsoftmax.data.places import chosen_release

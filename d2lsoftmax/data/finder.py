@@ -7,7 +7,7 @@ folder a load uses.
 import os
 from collections import namedtuple
 
-from d2lsoftmax.data import releases
+import d2lsoftmax.data.releases as releases  # the module, not the package (no cycle)
 from d2lsoftmax.data.download import DOWNLOAD_DEADLINE, DOWNLOAD_TIMEOUT, download_fashion_mnist
 from d2lsoftmax.data.identity import identify
 from d2lsoftmax.data.idx import SURVEY_ORDER, DataError, file_in, folder_in

@@ -9,7 +9,7 @@ import json
 import os
 from collections import OrderedDict
 
-from d2lsoftmax.data import releases
+import d2lsoftmax.data.releases as releases  # the module, not the package (no cycle)
 from d2lsoftmax.data.idx import GZ_MAGIC, DataError, parse_idx, unreadable, unzipped
 from d2lsoftmax.data.unpacked import keep_copy, read_copy
 

@@ -5,7 +5,7 @@ steer a load (besides $MXNET_HOME and each release's download host, see releases
 """
 import os
 
-from d2lsoftmax.data import releases
+import d2lsoftmax.data.releases as releases  # the module, not the package (no cycle)
 from d2lsoftmax.data.idx import DataError
 
 DEBIAN_DIR = '/usr/share/datasets/fashion-mnist'

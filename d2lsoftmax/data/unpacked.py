@@ -7,7 +7,7 @@ SHA-256 at every use, and one that fails is ignored (and later rewritten).
 import json
 import os
 
-from d2lsoftmax.data import releases
+import d2lsoftmax.data.releases as releases  # the module, not the package (no cycle)
 from d2lsoftmax.data.idx import DataError, parse_idx, read_file
 from d2lsoftmax.data.places import cache_dir
 from d2lsoftmax.util import outputs

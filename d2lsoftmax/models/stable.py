@@ -19,7 +19,8 @@ Everything is plain `nd` ops, so autograd gives the gradients (softmax(o) - oneh
 import numpy as np
 from mxnet import autograd, nd
 
-from d2lsoftmax.models import concise, scratch
+import d2lsoftmax.models.concise as concise  # the modules, not the package (no cycle)
+import d2lsoftmax.models.scratch as scratch
 
 FLOAT32 = np.finfo(np.float32)
 EXP_OVERFLOW = float(np.log(FLOAT32.max))  # 88.72: exp(o) is inf in float32 above this
