@@ -34,16 +34,16 @@ class FashionMNISTIter:
         return math.ceil(len(self.labels) / self.batch_size)  # last partial batch kept
 
     def __iter__(self):
+        from mxnet import nd  # once a pass, here: `list` and `--help` read this package
         n, b = len(self.labels), self.batch_size
         indices = np.arange(n)
         if self.shuffle:
             np.random.shuffle(indices)  # the call RandomSampler makes, once per pass
         for start in range(0, n, b):
             idx = indices[start:start + b] if self.shuffle else slice(start, start + b)
-            yield self._batch(self.images[idx], self.labels[idx])
+            yield self._batch(nd, self.images[idx], self.labels[idx])
 
-    def _batch(self, images, labels):
-        from mxnet import nd  # here: `list` and `--help` read this package without MXNet
+    def _batch(self, nd, images, labels):
         y = nd.from_numpy(np.array(labels))  # (b,) int32, an own copy: the cache stays intact
         if self.resize:  # what transforms.Resize then ToTensor do, on the whole batch
             X = nd.from_numpy(np.ascontiguousarray(images))  # (b, 28, 28, 1) uint8
