@@ -5,6 +5,7 @@ import sys
 
 import IPython.display
 import numpy as np
+import pytest
 from mxnet import nd
 
 from d2lsoftmax.training import plotting
@@ -91,6 +92,7 @@ def test_image_grid_draws_each_image_in_its_cell_as_imshow_colours_it(tmp_path):
     assert (_tile(png, 1, 2, cell_h, cell_w, head, side) == 255).all()  # the empty sixth cell
 
 
+@pytest.mark.slow  # loads MXNet in a fresh process
 def test_the_packages_figures_need_no_pyplot(tmp_path):
     """The grid and the curves are drawn with Figure and Agg only (pyplot costs time)."""
     grid, curves = str(tmp_path / 'g.png'), str(tmp_path / 'h.png')

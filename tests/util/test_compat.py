@@ -50,6 +50,7 @@ def test_the_start_up_hook_is_installed_in_this_environment():
     assert result.stdout.split() == ['True', 'False', 'False'], result.stderr
 
 
+@pytest.mark.slow  # loads MXNet in a fresh process
 def test_import_mxnet_first_works_where_numpy_lacks_the_names():
     """A notebook's `import mxnet` before `import d2lsoftmax`: the hook patches numpy first."""
     result = _python(_GONE, '''
@@ -115,6 +116,7 @@ def test_the_names_put_back_mean_what_they_meant_in_numpy_1_23():
     assert result.stdout.strip() == 'ok', result.stderr
 
 
+@pytest.mark.slow  # loads MXNet in a fresh process
 def test_importing_the_package_and_mxnet_prints_no_warning():
     """numpy 1.25 and 1.26 warn when numpy.bool is merely asked for: never on stderr."""
     result = _python('import d2lsoftmax, mxnet; from mxnet import nd; nd.ones(1).asscalar()')
