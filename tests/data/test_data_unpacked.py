@@ -30,6 +30,17 @@ def _flip_last_byte(path):
         f.write(bytes([last[0] ^ 0xFF]))
 
 
+def _read_again_after_damaging_the_copy(folder, release):
+    """Read the training split (which leaves the images' copy), damage that copy, read
+    again: (the images read the second time, the copy's path)."""
+    data.read_split(str(folder), 'train')
+    copy = unpacked_path(TRAIN_IMAGES, release)
+    _flip_last_byte(copy)
+    data.clear_caches()
+    X, _ = data.read_split(str(folder), 'train')
+    return X, copy
+
+
 def test_first_read_leaves_copies_that_the_next_read_uses(tmp_path, fake_data, monkeypatch):
     """The copies hold the decompressed idx bytes, and a second read needs no gunzip."""
     written = fake_data(tmp_path / 'gz')
@@ -48,11 +59,7 @@ def test_first_read_leaves_copies_that_the_next_read_uses(tmp_path, fake_data, m
 def test_a_damaged_copy_is_ignored_and_rewritten(tmp_path, fake_data):
     """A copy that fails its SHA-256 is not used: the .gz is read and the copy replaced."""
     written = fake_data(tmp_path / 'gz')
-    data.read_split(str(tmp_path / 'gz'), 'train')
-    copy = unpacked_path(TRAIN_IMAGES, CURRENT)
-    _flip_last_byte(copy)
-    data.clear_caches()
-    X, _ = data.read_split(str(tmp_path / 'gz'), 'train')
+    X, copy = _read_again_after_damaging_the_copy(tmp_path / 'gz', CURRENT)
     np.testing.assert_array_equal(X[..., 0], written['train'][0])
     with open(copy, 'rb') as f:
         data.parse_idx(f.read(), copy, json.load(open(copy + '.json'))['sha256'])  # repaired
@@ -122,11 +129,7 @@ def test_the_book_release_images_copy_is_checked_against_its_recorded_digest(
     """2017-08-26 images have only gluon's .gz SHA-1: the copy is checked against the SHA-256
     recorded when it was made, and a damaged one is rewritten from the .gz."""
     written = fake_data(tmp_path / 'book', release=BOOK, by=('gz_sha1',))
-    data.read_split(str(tmp_path / 'book'), 'train')
-    copy = unpacked_path(TRAIN_IMAGES, BOOK)
-    _flip_last_byte(copy)
-    data.clear_caches()
-    X, _ = data.read_split(str(tmp_path / 'book'), 'train')
+    X, copy = _read_again_after_damaging_the_copy(tmp_path / 'book', BOOK)
     np.testing.assert_array_equal(X[..., 0], written['train'][0])
     with open(copy, 'rb') as f:
         np.testing.assert_array_equal(data.parse_idx(f.read())[:], written['train'][0])
